@@ -1,0 +1,90 @@
+"""An image in a zoomable, pannable pyqtgraph view with the value under the cursor.
+
+Arrays go in row-major, C-contiguous float32 with explicit levels: pyqtgraph's fast path.
+The view inverts y (row 0 at the top, like the image file) and locks the aspect ratio so
+pixels stay square.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Signal
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from engine.kernel_text import format_number
+
+
+class ImagePanel(QWidget):
+    """A titled image view. ``image_item`` holds exactly the array last given to show()."""
+
+    pixelHovered = Signal(int, int)  # row, col under the cursor (-1, -1 when outside)
+
+    def __init__(self, title: str, view_name: str, parent=None) -> None:
+        super().__init__(parent)
+        self.title = QLabel(title)
+        self.title.setObjectName(f"{view_name}Title")
+        self.title.setStyleSheet("font-weight: bold;")
+        self.plot = pg.PlotWidget()
+        self.plot.setObjectName(view_name)
+        self.plot.setBackground("w")
+        self.view_box = self.plot.getPlotItem().getViewBox()
+        self.view_box.invertY(True)
+        self.view_box.setAspectLocked(True)
+        self.plot.getPlotItem().setLabel("left", "row")
+        self.plot.getPlotItem().setLabel("bottom", "column")
+        self.image_item = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image_item)
+        self.readout = QLabel(" ")
+        self.readout.setObjectName(f"{view_name}Readout")
+        self.caption = QLabel(" ")
+        self.caption.setObjectName(f"{view_name}Caption")
+        self.caption.setWordWrap(True)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.title)
+        layout.addWidget(self.plot, stretch=1)
+        layout.addWidget(self.readout)
+        layout.addWidget(self.caption)
+
+        self._values: np.ndarray | None = None
+        self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+    @property
+    def values(self) -> np.ndarray | None:
+        """The (H, W) float32 array on screen, unmapped."""
+        return self._values
+
+    def show_array(self, values: np.ndarray, levels: tuple[float, float]) -> None:
+        first = self._values is None or self._values.shape != values.shape
+        self._values = np.ascontiguousarray(values, dtype=np.float32)
+        self.image_item.setImage(self._values, levels=levels, autoLevels=False)
+        if first:
+            self.view_box.autoRange(padding=0.02)
+
+    def clear(self) -> None:
+        self._values = None
+        self.image_item.clear()
+        self.readout.setText(" ")
+
+    def pixel_at(self, scene_pos: QPointF) -> tuple[int, int] | None:
+        if self._values is None:
+            return None
+        point = self.view_box.mapSceneToView(scene_pos)
+        row, col = int(np.floor(point.y())), int(np.floor(point.x()))
+        height, width = self._values.shape[:2]
+        if 0 <= row < height and 0 <= col < width:
+            return row, col
+        return None
+
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        pixel = self.pixel_at(scene_pos)
+        if pixel is None:
+            self.readout.setText(" ")
+            self.pixelHovered.emit(-1, -1)
+            return
+        row, col = pixel
+        value = format_number(self._values[row, col])
+        self.readout.setText(f"row {row}, column {col}: {value}")
+        self.pixelHovered.emit(row, col)

@@ -1,0 +1,95 @@
+"""The editable kernel: one cell per weight, applied as soon as a cell is committed.
+
+A cell that is not a usable number is refused where it is typed: it turns red, its tooltip
+says why, and the last valid kernel stays in force (the typed text stays visible so nothing
+is lost).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+
+from engine.kernel_text import format_number, parse_number
+from engine.spec import ConvSpec, ConvSpecError
+from gui.state import AppState, signals_blocked
+
+INVALID_BRUSH = QBrush(QColor("#f8c8c8"))
+
+
+class KernelTable(QTableWidget):
+    entryRefused = Signal(str)  # why a typed entry was not applied
+
+    def __init__(self, state: AppState, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("kernelTable")
+        self.state = state
+        self._own_edit = False
+        self.setToolTip("Kernel weights. Keras slides this window over the image without "
+                        "flipping it (cross-correlation).")
+        self.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
+        for header in (self.horizontalHeader(), self.verticalHeader()):
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+            header.setMinimumSectionSize(36)
+        self.itemChanged.connect(self._on_item_changed)
+        state.specChanged.connect(self.show_spec)
+        self.show_spec(state.spec)
+
+    @property
+    def invalid_cells(self) -> list[tuple[int, int]]:
+        return [(item.row(), item.column()) for item in self._items()
+                if item.data(Qt.ItemDataRole.UserRole)]
+
+    def show_spec(self, spec: ConvSpec) -> None:
+        """Mirror the state's kernel. A refused cell keeps its text while the user edits other
+        cells; a kernel set from elsewhere (a preset, undo, a file) replaces it."""
+        kernel = spec.kernel if spec.kernel.ndim == 2 else spec.kernel[:, :, 0]
+        rows, cols = kernel.shape
+        with signals_blocked(self):
+            if (self.rowCount(), self.columnCount()) != (rows, cols):
+                self.clear()
+                self.setRowCount(rows)
+                self.setColumnCount(cols)
+                # 0-based, like the kernel's indices in NumPy and Keras
+                self.setVerticalHeaderLabels([str(r) for r in range(rows)])
+                self.setHorizontalHeaderLabels([str(c) for c in range(cols)])
+            for r in range(rows):
+                for c in range(cols):
+                    item = self.item(r, c)
+                    if item is None:
+                        item = QTableWidgetItem()
+                        item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                        self.setItem(r, c, item)
+                    if item.data(Qt.ItemDataRole.UserRole) and not self._own_edit:
+                        self._mark(item, None)
+                    if not item.data(Qt.ItemDataRole.UserRole):
+                        item.setText(format_number(kernel[r, c]))
+
+    def _on_item_changed(self, item: QTableWidgetItem) -> None:
+        try:
+            value = parse_number(item.text())
+        except ConvSpecError as exc:
+            self._mark(item, str(exc))
+            self.entryRefused.emit(f"Kernel cell ({item.row()}, {item.column()}) not applied: "
+                                   f"{exc}")
+            return
+        self._mark(item, None)
+        self._own_edit = True
+        try:
+            self.state.set_kernel_entry(item.row(), item.column(), value)
+        finally:
+            self._own_edit = False
+
+    def _mark(self, item: QTableWidgetItem, problem: str | None) -> None:
+        with signals_blocked(self):
+            item.setData(Qt.ItemDataRole.UserRole, problem)
+            item.setBackground(INVALID_BRUSH if problem else QBrush())
+            item.setToolTip(f"Not applied: {problem} The last valid value is still in use."
+                            if problem else "")
+
+    def _items(self):
+        for r in range(self.rowCount()):
+            for c in range(self.columnCount()):
+                if self.item(r, c) is not None:
+                    yield self.item(r, c)

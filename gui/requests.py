@@ -1,0 +1,35 @@
+"""The messages that travel between the GUI thread and the engine worker.
+
+Plain immutable values: the GUI never shares a mutable object with the worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.images import LoadedImage
+from engine.spec import ConvSpec
+
+
+@dataclass(frozen=True, eq=False)
+class ConvRequest:
+    request_id: int
+    image: LoadedImage
+    spec: ConvSpec
+
+
+@dataclass(frozen=True, eq=False)
+class ConvResult:
+    request_id: int
+    image: LoadedImage
+    spec: ConvSpec
+    output: np.ndarray  # float32, (1, H_out, W_out, 1), straight from the layer
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ConvFailure:
+    request_id: int
+    message: str

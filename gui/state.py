@@ -1,0 +1,63 @@
+"""The single source of truth the panels edit and the pipeline reads.
+
+Widgets never talk to each other or to the engine: they change the state, and the state says
+what changed. Panels update themselves from these signals inside ``signals_blocked`` so an
+update never echoes back as an edit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from engine.images import LoadedImage
+from engine.spec import ConvSpec
+
+
+class AppState(QObject):
+    imageChanged = Signal(object)  # LoadedImage
+    specChanged = Signal(object)  # ConvSpec
+
+    def __init__(self, spec: ConvSpec, image: LoadedImage | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self._spec = spec
+        self._image = image
+
+    @property
+    def spec(self) -> ConvSpec:
+        return self._spec
+
+    @property
+    def image(self) -> LoadedImage | None:
+        return self._image
+
+    def set_image(self, image: LoadedImage) -> None:
+        self._image = image
+        self.imageChanged.emit(image)
+
+    def set_spec(self, spec: ConvSpec) -> None:
+        if spec == self._spec:
+            return
+        self._spec = spec
+        self.specChanged.emit(spec)
+
+    def update_spec(self, **changes) -> None:
+        self.set_spec(self._spec.with_changes(**changes))
+
+    def set_kernel_entry(self, row: int, col: int, value: float) -> None:
+        kernel = np.array(self._spec.kernel)
+        kernel[row, col] = value
+        self.update_spec(kernel=kernel)
+
+
+@contextlib.contextmanager
+def signals_blocked(*widgets):
+    """Update widgets from the state without their change signals firing."""
+    previous = [w.blockSignals(True) for w in widgets]
+    try:
+        yield
+    finally:
+        for widget, was in zip(widgets, previous):
+            widget.blockSignals(was)

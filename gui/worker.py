@@ -1,0 +1,95 @@
+"""The one thread that owns TensorFlow and Keras.
+
+Keras keeps thread-local state, so the layer is built and called on this thread only. The
+thread imports TensorFlow when it starts, while the window is already usable. Requests are
+coalesced: while one computation runs, only the newest request waits, so holding an arrow
+key or typing fast never builds a queue.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+
+from PySide6.QtCore import QThread, Signal
+
+from engine.spec import ConvSpecError
+from gui.requests import ConvFailure, ConvRequest, ConvResult
+
+INSTALL_HINT = ("Install it into ConvScope's environment with "
+                "'pip install tensorflow-cpu' (macOS: 'pip install tensorflow').")
+
+
+class EngineWorker(QThread):
+    """Runs ConvRequests through a KerasConvolver; results come back as queued signals."""
+
+    engineReady = Signal()
+    engineFailed = Signal(str)
+    resultReady = Signal(object)  # ConvResult
+    computeFailed = Signal(object)  # ConvFailure
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("engineWorker")
+        self._condition = threading.Condition()
+        self._pending: ConvRequest | None = None
+        self._stopping = False
+        self.computations = 0  # how many requests actually ran (the rest were coalesced)
+
+    def submit(self, request: ConvRequest) -> None:
+        """Queue ``request``, replacing any request that has not started yet."""
+        with self._condition:
+            self._pending = request
+            self._condition.notify()
+
+    def stop(self) -> None:
+        """Ask the loop to end and wait for it (an import in progress finishes first)."""
+        with self._condition:
+            self._stopping = True
+            self._condition.notify()
+        self.wait()
+
+    def run(self) -> None:  # on the worker thread
+        try:
+            from engine.keras_conv import KerasConvolver
+
+            convolver = KerasConvolver()
+        except Exception as exc:  # a missing or broken TensorFlow must not take the window
+            self.engineFailed.emit(
+                f"The Keras engine could not start ({type(exc).__name__}: {exc}). "
+                + INSTALL_HINT)
+            return
+        self.engineReady.emit()
+        while True:
+            request = self._next_request()
+            if request is None:
+                return
+            self._compute(convolver, request)
+
+    def _next_request(self) -> ConvRequest | None:
+        with self._condition:
+            while self._pending is None and not self._stopping:
+                self._condition.wait()
+            if self._stopping:
+                return None
+            request, self._pending = self._pending, None
+            return request
+
+    def _compute(self, convolver, request: ConvRequest) -> None:
+        started = time.perf_counter()
+        try:
+            output = convolver.convolve(request.image, request.spec)
+        except ConvSpecError as exc:
+            self.computeFailed.emit(ConvFailure(request.request_id, str(exc)))
+            return
+        except Exception as exc:  # any engine fault is reported; the next edit still works
+            traceback.print_exc()
+            self.computeFailed.emit(ConvFailure(
+                request.request_id,
+                f"Keras could not compute this output ({type(exc).__name__}: {exc})."))
+            return
+        finally:
+            self.computations += 1
+        self.resultReady.emit(ConvResult(request.request_id, request.image, request.spec,
+                                         output, time.perf_counter() - started))

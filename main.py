@@ -1,0 +1,24 @@
+"""ConvScope: start the window, or run the headless ``convolve`` command.
+
+    python main.py [IMAGE]
+    python main.py convolve IMAGE [--kernel K] [--strides SH SW] [--padding valid|same] ...
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "convolve":
+        from engine.cli import main as convolve_main
+
+        return convolve_main(argv[1:])
+    from gui.app import run_app
+
+    return run_app(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

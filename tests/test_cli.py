@@ -1,0 +1,57 @@
+"""`main.py convolve` in a real process: the lesson's shapes, saved outputs and clean errors."""
+
+import numpy as np
+from PIL import Image
+
+from tests.conftest import ASCENT
+from tests.numpy_reference import cross_correlate
+
+
+def test_lesson_shape_and_raw_output(run_main, tmp_path, ascent_pixels):
+    out = tmp_path / "out.npy"
+    result = run_main("convolve", ASCENT, "--strides", "2", "1", "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "(1, 255, 510, 1)"
+    saved = np.load(out)
+    assert saved.dtype == np.float32 and saved.shape == (1, 255, 510, 1)
+    np.testing.assert_allclose(saved, cross_correlate(ascent_pixels, np.ones((3, 3)), (2, 1)),
+                               rtol=1e-6)
+
+
+def test_same_padding_png_and_custom_kernel(run_main, tmp_path):
+    out = tmp_path / "out.png"
+    result = run_main("convolve", ASCENT, "--padding", "same",
+                      "--kernel", "0 -1 0; -1 4 -1; 0 -1 0", "--bias", "2", "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "(1, 512, 512, 1)"
+    png = np.asarray(Image.open(out))
+    assert png.shape == (512, 512) and png.min() == 0 and png.max() == 255
+
+
+def one_error_line(result):
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def test_bad_inputs_exit_1_with_one_line(run_main, tmp_path):
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(ASCENT.read_bytes()[:300])
+    text = tmp_path / "notes.png"
+    text.write_text("not an image")
+    assert "no such file" in one_error_line(run_main("convolve", tmp_path / "missing.png"))
+    assert "damaged" in one_error_line(run_main("convolve", broken))
+    assert "not an image" in one_error_line(run_main("convolve", text))
+    assert "not a number" in one_error_line(run_main("convolve", ASCENT, "--kernel", "1 x"))
+    assert "dilation" in one_error_line(
+        run_main("convolve", ASCENT, "--strides", "2", "2", "--dilation", "2", "2"))
+    tiny = tmp_path / "tiny.png"
+    Image.fromarray(np.zeros((2, 2), np.uint8)).save(tiny)
+    assert "empty" in one_error_line(run_main("convolve", tiny))
+
+
+def test_usage_mistakes_exit_2(run_main):
+    assert run_main("convolve").returncode == 2
+    assert run_main("convolve", ASCENT, "--padding", "full").returncode == 2
