@@ -42,8 +42,14 @@ class LoadedImage:
         return (1, *self.hw, self.channels)
 
 
-def load_image(path: str | Path) -> LoadedImage:
-    """Read any image Pillow reads as one grayscale channel, unscaled."""
+COLOR_MODES = ("gray", "rgb")
+
+
+def load_image(path: str | Path, color: str = "gray") -> LoadedImage:
+    """Read any image Pillow reads, unscaled: one grayscale channel (``color="gray"``,
+    pixels (H, W)) or three (``color="rgb"``, pixels (H, W, 3))."""
+    if color not in COLOR_MODES:
+        raise ValueError(f"color must be one of {COLOR_MODES}, not {color!r}")
     path = Path(path)
     if not path.exists():
         raise ImageLoadError(f"{path.name}: no such file.")
@@ -59,7 +65,7 @@ def load_image(path: str | Path) -> LoadedImage:
                     notes.append(f"{image.n_frames} frames: showing the first.")
                 image.load()  # decode now: a truncated file opens fine and fails here
                 image = ImageOps.exif_transpose(image)
-                pixels = _to_gray(image, notes)
+                pixels = _to_gray(image, notes) if color == "gray" else _to_rgb(image, notes)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageLoadError(
             f"{path.name} is too large: ConvScope opens images up to "
@@ -86,6 +92,13 @@ def _to_gray(image: Image.Image, notes: list[str]) -> np.ndarray:
     if mode != "L":
         notes.append(f"{mode} image converted to one grayscale channel (0-255).")
     return np.ascontiguousarray(np.asarray(image.convert("L"), dtype=np.float32))
+
+
+def _to_rgb(image: Image.Image, notes: list[str]) -> np.ndarray:
+    """Three float32 channels, 0-255."""
+    if image.mode != "RGB":
+        notes.append(f"{image.mode} image converted to RGB (0-255).")
+    return np.ascontiguousarray(np.asarray(image.convert("RGB"), dtype=np.float32))
 
 
 def from_array(pixels: np.ndarray, name: str = "array") -> LoadedImage:
