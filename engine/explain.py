@@ -106,8 +106,8 @@ class AxisExplanation:
             which = f"{first}" if self.uncovered == 1 else f"{first}-{self.n - 1}"
             verb = "is" if self.uncovered == 1 else "are"
             notes.append(
-                f"  the last {_plural(self.uncovered, word)} ({which}) {verb} never read: "
-                f"the last window starts at {word} {last_start}")
+                f"  the last {_plural(self.uncovered, word)} ({which}) {verb} never read "
+                f"(red on the input): the last window starts at {word} {last_start}")
         if self.skipped_inside:
             verb = "is" if self.skipped_inside == 1 else "are"
             notes.append(

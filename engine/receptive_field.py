@@ -127,14 +127,15 @@ def channel_name(channel: int | None) -> str:
 
 
 def term_line(term: Term) -> str:
-    """``w[0, 1] x x[10, 21] = 87 x 0.421568 = 36.6764``; padding reads ``pad[-1, 4]``."""
+    """input x weight = product, e.g. ``x[10, 21] × w[0, 1] = 87 × 0.421568 = 36.6764``;
+    a padding position reads ``pad[-1, 4]`` and is 0."""
     a, b = term.tap.kernel_index
     row, col = term.tap.input_index
     name = channel_name(term.channel)
     suffix = f", {name}" if name else ""
     source = "x" if term.tap.inside else "pad"
-    return (f"w[{a}, {b}{suffix}] x {source}[{row}, {col}{suffix}]: "
-            f"{format_number(term.value)} x {format_number(term.weight)} = "
+    return (f"{source}[{row}, {col}{suffix}] × w[{a}, {b}{suffix}] = "
+            f"{format_number(term.value)} × {format_number(term.weight)} = "
             f"{format_number(term.product)}")
 
 

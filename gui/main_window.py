@@ -83,7 +83,7 @@ class MainWindow(QMainWindow):
         views_and_tabs = QSplitter(Qt.Orientation.Vertical)
         views_and_tabs.addWidget(views)
         views_and_tabs.addWidget(self.explain_tabs)
-        views_and_tabs.setSizes([520, 220])
+        views_and_tabs.setSizes([440, 300])
 
         kernel_box = QGroupBox("Kernel (weights)")
         kernel_layout = QVBoxLayout(kernel_box)

@@ -143,14 +143,14 @@ def test_padding_taps_lie_outside_and_count_as_zero():
     padding = [term for term in explained.terms if not term.tap.inside]
     assert len(padding) == 5 and all(term.value == 0 for term in padding)
     assert explained.value == 40
-    assert term_line(padding[0]) == "w[0, 0] x pad[-1, -1]: 0 x 1 = 0"
+    assert term_line(padding[0]) == "pad[-1, -1] × w[0, 0] = 0 × 1 = 0"
     assert summary_lines(explained)[0] == "sum of 9 products (5 from padding zeros) = 40"
 
 
 def test_rgb_terms_name_their_channel_and_relu_is_shown():
     layer = ConvSpec(kernel=-np.ones((1, 1, 3)), bias=2, activation="relu")
     explained = explain_pixel(np.array([[[1, 2, 3]]], np.float32), layer, 0, 0)
-    assert [term_line(t) for t in explained.terms][2] == "w[0, 0, B] x x[0, 0, B]: 3 x -1 = -3"
+    assert [term_line(t) for t in explained.terms][2] == "x[0, 0, B] × w[0, 0, B] = 3 × -1 = -3"
     assert summary_lines(explained) == ["sum of 3 products = -6", "+ bias 2 = -4",
                                         "relu: max(-4, 0) = 0"]
     assert explained.value == 0

@@ -82,9 +82,9 @@ def test_hovering_the_output_lists_every_term(qtbot, window, ascent_pixels):
     assert len(lines) == 9
     # output row 40 with stride 2 starts at input row 80; column 70 at input column 70
     a_pixel, a_weight = ascent_pixels[80, 70], kernel[0, 0]
-    assert lines[0] == (f"w[0, 0] x x[80, 70]: {format_number(a_pixel)} x "
+    assert lines[0] == (f"x[80, 70] × w[0, 0] = {format_number(a_pixel)} × "
                         f"{format_number(a_weight)} = {format_number(a_pixel * a_weight)}")
-    assert lines[8].startswith("w[2, 2] x x[82, 72]:")
+    assert lines[8].startswith("x[82, 72] × w[2, 2] = ")
     shown = shown_output(window)[40, 70]
     assert inspector.explanation.value == pytest.approx(shown, rel=1e-5, abs=1e-3)
     total = find(window, QLabel, "inspectorSum").text()
@@ -110,7 +110,7 @@ def test_click_pins_a_pixel_with_padding_zeros(qtbot, window):
     qtbot.wait(50)
     assert inspector.pixel == (0, 511)  # pinned: hovering does not move it
     lines = find(window, QPlainTextEdit, "inspectorTerms").toPlainText().splitlines()
-    assert lines[0].startswith("w[0, 0] x pad[-1, 510]: 0 x ")
+    assert lines[0].startswith("pad[-1, 510] × w[0, 0] = 0 × ")
     assert sum("pad[" in line for line in lines) == 5  # the top row and the right column
     assert "(5 from padding zeros)" in find(window, QLabel, "inspectorSum").text()
     assert "+ bias -7.5 = " in find(window, QLabel, "inspectorSum").text()
@@ -134,7 +134,7 @@ def test_relu_and_three_channel_kernels_are_explained(qtbot, window):
     for row, col in (negative, positive):
         inspector.pin(int(row), int(col))
         lines = find(window, QPlainTextEdit, "inspectorTerms").toPlainText().splitlines()
-        assert len(lines) == 27 and lines[2].startswith(f"w[0, 0, B] x x[{row}, {col}, B]: ")
+        assert len(lines) == 27 and lines[2].startswith(f"x[{row}, {col}, B] × w[0, 0, B] = ")
         assert "relu: max(" in find(window, QLabel, "inspectorSum").text()
         assert inspector.explanation.value == pytest.approx(out[row, col], rel=1e-5, abs=1e-3)
     assert inspector.explanation.value > 1

@@ -15,11 +15,11 @@ from engine.kernel_text import format_number
 from engine.spec import ConvSpec
 from gui.state import AppState
 
-NOTE = ("Keras's Conv2D computes a cross-correlation: output[i, j] = sum of "
-        "w[a, b] x input[i*s + a, j*s + b], with the kernel exactly as it is in the table. "
+NOTE = ("Keras's Conv2D computes a cross-correlation: output[i, j] = sum over a, b of "
+        "input[i*sh + a, j*sw + b] × w[a, b], with the kernel exactly as it is in the table. "
         "A textbook (mathematical) convolution flips the kernel top-bottom and left-right "
-        "first: np.flip(kernel, (0, 1)). Keras does not flip; a trained network simply learns "
-        "the flipped weights.")
+        "first: w[kh-1-a, kw-1-b], which is np.flip(kernel, (0, 1)). Keras does not flip; a "
+        "trained network simply learns its weights the other way round.")
 
 
 def kernel_grid(kernel: np.ndarray) -> str:
@@ -59,6 +59,7 @@ class CorrelationNote(QWidget):
         self.grids = QWidget()
         grids = QHBoxLayout(self.grids)
         grids.setContentsMargins(0, 0, 0, 0)
+        grids.setSpacing(40)
         for title, label in (("Keras uses (as typed)", self.kernel_text),
                              ("Convolution uses (flipped)", self.flipped_text)):
             column = QVBoxLayout()

@@ -7,11 +7,21 @@ screen, and "Back" and "Set this step again" restore the lesson's own settings f
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from engine.lesson import LESSON_IMAGE, Lesson
 from gui.state import AppState
+
+
+def as_html(text: str) -> str:
+    """The step's sentences as a paragraph, the lines after them (formulas, weights) in a
+    fixed-width block so their numbers line up."""
+    sentences, _, block = text.partition("\n")
+    html = f"<p>{escape(sentences)}</p>"
+    return html + (f"<pre>{escape(block)}</pre>" if block else "")
 
 
 class LessonPanel(QWidget):
@@ -32,6 +42,8 @@ class LessonPanel(QWidget):
         self.text = QLabel()
         self.text.setObjectName("lessonText")
         self.text.setWordWrap(True)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.text.setTextFormat(Qt.TextFormat.RichText)
         self.back = QPushButton("< Back")
         self.back.setObjectName("lessonBack")
         self.next = QPushButton("Next >")
@@ -85,8 +97,8 @@ class LessonPanel(QWidget):
             return
         self.title.setText(self.lesson.steps[self.index].title)
         self.counter.setText(f"Step {self.index + 1} of {len(self.lesson)}")
-        self.text.setText(self.lesson.text_for(self.index, self.state.image.hw,
-                                               self.state.spec))
+        self.text.setText(as_html(self.lesson.text_for(self.index, self.state.image.hw,
+                                                       self.state.spec)))
         self._enable_buttons()
 
     def _enable_buttons(self) -> None:
