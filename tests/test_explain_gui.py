@@ -255,3 +255,18 @@ def test_lesson_keeps_the_students_changes_on_next(qtbot, window):
     window.start_lesson()  # a second start draws a new untrained kernel
     assert not np.array_equal(window.state.spec.kernel, first)
     assert load_image(ASCENT).hw == window.state.image.hw
+
+
+def test_dilated_taps_are_drawn_apart(qtbot, window):
+    window.state.update_spec(strides=(1, 1), dilation=(2, 3))
+    wait_for(qtbot, window, reference(window))
+    inspector, overlay = window.explain_tabs.inspector, window.explain_tabs.overlay
+    inspector.pin(10, 20)
+    assert rect_of(overlay.frame) == (20, 10, 7, 5)  # d(k-1)+1 = 7 columns, 5 rows
+    spots = overlay.taps.data
+    assert sorted(zip(spots["y"], spots["x"])) == [(10.5 + 2 * a, 20.5 + 3 * b)
+                                                   for a in range(3) for b in range(3)]
+    assert inspector.explanation.value == pytest.approx(shown_output(window)[10, 20],
+                                                        rel=1e-5, abs=1e-3)
+    assert "x[14, 26] × w[2, 2] = " in find(window, QPlainTextEdit, "inspectorTerms")\
+        .toPlainText()
