@@ -18,6 +18,7 @@ from gui.panels.image_panel import ImagePanel
 from gui.state import AppState
 
 UNREAD_BRUSH = pg.mkBrush(220, 40, 40, 90)
+UNREAD_PEN = pg.mkPen((220, 40, 40), width=1)  # cosmetic: one row stays visible zoomed out
 TAP_BRUSH = pg.mkBrush(255, 140, 0, 150)
 PADDING_TAP_BRUSH = pg.mkBrush(150, 150, 150, 170)
 WINDOW_PEN = pg.mkPen((255, 120, 0), width=2)
@@ -50,8 +51,8 @@ class CoverageOverlay:
     def __init__(self, state: AppState, panel: ImagePanel) -> None:
         self.state = state
         tip = "No window of the layer reads these input pixels (see the shape explanation)."
-        self.unread_rows = _rect_item(panel, brush=UNREAD_BRUSH, tooltip=tip)
-        self.unread_cols = _rect_item(panel, brush=UNREAD_BRUSH, tooltip=tip)
+        self.unread_rows = _rect_item(panel, UNREAD_PEN, UNREAD_BRUSH, tip)
+        self.unread_cols = _rect_item(panel, UNREAD_PEN, UNREAD_BRUSH, tip)
         self.padding = _rect_item(panel, pen=PADDING_PEN,
                                   tooltip="'same' padding: zeros around the image")
         state.specChanged.connect(self.refresh)
