@@ -220,6 +220,8 @@ def test_lesson_steps_through_the_classic_lesson(qtbot, window, ascent_pixels):
     text = find(window, QLabel, "lessonText").text()
     assert "(3, 3, 1, 1)" in text and "bias = [0]" in text
     assert format_number(spec.kernel[1, 2]) in text
+    assert window.state.spec == spec  # step 2 only reads the weights
+    wait_for(qtbot, window, reference(window))
 
     qtbot.mouseClick(nxt, Qt.MouseButton.LeftButton)
     assert np.array_equal(window.state.spec.kernel, np.ones((3, 3)))
@@ -270,3 +272,14 @@ def test_dilated_taps_are_drawn_apart(qtbot, window):
                                                         rel=1e-5, abs=1e-3)
     assert "x[14, 26] × w[2, 2] = " in find(window, QPlainTextEdit, "inspectorTerms")\
         .toPlainText()
+
+
+def test_next_on_the_lesson_tab_starts_the_lesson(qtbot, window):
+    tabs = window.explain_tabs
+    tabs.setCurrentWidget(tabs.lesson)
+    nxt = find(window, QPushButton, "lessonNext")
+    assert nxt.isEnabled() and not find(window, QPushButton, "lessonBack").isEnabled()
+    window.state.update_spec(padding="same")
+    qtbot.mouseClick(nxt, Qt.MouseButton.LeftButton)
+    assert find(window, QLabel, "lessonStep").text() == "Step 1 of 4"
+    assert "(1, 255, 510, 1)" in find(window, QLabel, "outputShape").text()

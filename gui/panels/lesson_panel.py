@@ -34,7 +34,8 @@ class LessonPanel(QWidget):
         self.lesson = Lesson(seed)
         self.index = 0
 
-        self.title = QLabel("Help > Lesson starts the classic Keras convolution lesson.")
+        self.title = QLabel("Next (or Help > Lesson) starts the classic Keras convolution lesson "
+                            "on the ascent photo, in four steps.")
         self.title.setObjectName("lessonTitle")
         self.title.setStyleSheet("font-weight: bold;")
         self.counter = QLabel(" ")
@@ -66,7 +67,7 @@ class LessonPanel(QWidget):
         layout.addLayout(buttons)
 
         self.back.clicked.connect(lambda: self.go_to(self.index - 1, exact=True))
-        self.next.clicked.connect(lambda: self.go_to(self.index + 1))
+        self.next.clicked.connect(self._on_next)
         self.again.clicked.connect(lambda: self.go_to(self.index, exact=True))
         state.specChanged.connect(self.refresh)
         state.imageChanged.connect(self.refresh)
@@ -79,6 +80,12 @@ class LessonPanel(QWidget):
             self.lesson = Lesson(None)
         self.started = True
         self.go_to(0)
+
+    def _on_next(self) -> None:
+        if self.started:
+            self.go_to(self.index + 1)
+        else:
+            self.start()
 
     def go_to(self, index: int, exact: bool = False) -> None:
         """Apply step ``index``: its own changes on top of the current settings, or
@@ -103,5 +110,5 @@ class LessonPanel(QWidget):
 
     def _enable_buttons(self) -> None:
         self.back.setEnabled(self.started and self.index > 0)
-        self.next.setEnabled(self.started and self.index < len(self.lesson) - 1)
+        self.next.setEnabled(not self.started or self.index < len(self.lesson) - 1)
         self.again.setEnabled(self.started)
