@@ -25,9 +25,11 @@ from engine.images import ImageLoadError, LoadedImage, load_image
 from engine.presets import glorot_uniform
 from engine.resources import default_sample, sample_paths
 from engine.spec import ConvSpec
+from gui.panels.explain_tabs import ExplainTabs
 from gui.panels.kernel_table import KernelTable
 from gui.panels.layer_controls import LayerControls
 from gui.panels.message_banner import MessageBanner
+from gui.panels.overlays import CoverageOverlay
 from gui.panels.shape_panel import ShapePanel
 from gui.panels.views import InputView, OutputView
 from gui.pipeline import LivePipeline
@@ -57,6 +59,10 @@ class MainWindow(QMainWindow):
         self.layer_controls = LayerControls(self.state)
         self.shape_panel = ShapePanel(self.state)
         self.banner = MessageBanner()
+        self.coverage = CoverageOverlay(self.state, self.input_view)
+        self.explain_tabs = ExplainTabs(self.state, self.pipeline, self.input_view,
+                                        self.output_view, lambda: self.open_path(
+                                            default_sample()), seed)
         self._build_layout()
         self._build_menus()
 
@@ -74,6 +80,10 @@ class MainWindow(QMainWindow):
         views = QSplitter(Qt.Orientation.Horizontal)
         views.addWidget(self.input_view)
         views.addWidget(self.output_view)
+        views_and_tabs = QSplitter(Qt.Orientation.Vertical)
+        views_and_tabs.addWidget(views)
+        views_and_tabs.addWidget(self.explain_tabs)
+        views_and_tabs.setSizes([440, 300])
 
         kernel_box = QGroupBox("Kernel (weights)")
         kernel_layout = QVBoxLayout(kernel_box)
@@ -95,7 +105,7 @@ class MainWindow(QMainWindow):
         side_layout.addWidget(shape_box)
 
         body = QHBoxLayout()
-        body.addWidget(views, stretch=1)
+        body.addWidget(views_and_tabs, stretch=1)
         body.addWidget(side)
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -119,6 +129,15 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        lesson_action = QAction("&Lesson", self)
+        lesson_action.setObjectName("lessonAction")
+        lesson_action.triggered.connect(self.start_lesson)
+        help_menu.addAction(lesson_action)
+
+    def start_lesson(self) -> None:
+        """Help > Lesson: the lesson panel at step 1 (the ascent photo, an untrained layer)."""
+        self.explain_tabs.start_lesson()
 
     # -- opening images ---------------------------------------------------------------
     def open_path(self, path: str | Path) -> LoadedImage | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Signal
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from engine.kernel_text import format_number
@@ -19,6 +19,7 @@ class ImagePanel(QWidget):
     """A titled image view. ``image_item`` holds exactly the array last given to show()."""
 
     pixelHovered = Signal(int, int)  # row, col under the cursor (-1, -1 when outside)
+    pixelClicked = Signal(int, int)  # row, col clicked with the left button
 
     def __init__(self, title: str, view_name: str, parent=None) -> None:
         super().__init__(parent)
@@ -50,6 +51,7 @@ class ImagePanel(QWidget):
 
         self._values: np.ndarray | None = None
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.plot.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
     @property
     def values(self) -> np.ndarray | None:
@@ -88,3 +90,8 @@ class ImagePanel(QWidget):
         value = format_number(self._values[row, col])
         self.readout.setText(f"row {row}, column {col}: {value}")
         self.pixelHovered.emit(row, col)
+
+    def _on_mouse_clicked(self, event) -> None:
+        pixel = self.pixel_at(event.scenePos())
+        if pixel is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.pixelClicked.emit(*pixel)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from engine.explain import shape_lines
 from engine.spec import format_shape, output_shape
 from gui.state import AppState
 
@@ -30,6 +31,15 @@ class ShapePanel(QWidget):
         layout.addWidget(self.input_shape)
         layout.addWidget(self.output_shape)
         layout.addWidget(self.weights_shape)
+        self.explanation = QLabel()
+        self.explanation.setObjectName("shapeExplanation")
+        self.explanation.setStyleSheet("font-family: monospace; color: #333;")
+        self.explanation.setWordWrap(True)
+        self.explanation.setToolTip(
+            "Each output axis: 'valid' gives floor((n - d(k-1) - 1) / s) + 1, 'same' gives "
+            "ceil(n / s).\nRed on the input: rows/columns no window reads. Dashed frame: the "
+            "zeros 'same' padding adds.")
+        layout.addWidget(self.explanation)
         state.specChanged.connect(self.refresh)
         state.imageChanged.connect(self.refresh)
         self.refresh()
@@ -41,8 +51,10 @@ class ShapePanel(QWidget):
         if image is None:
             self.input_shape.setText("input:  no image")
             self.output_shape.setText("output: -")
+            self.explanation.setText("")
             return
         self.input_shape.setText(f"input:  {format_shape(image.nhwc_shape)}")
         shape = output_shape(image.hw, spec)
         empty = " (empty: nothing to show)" if min(shape) < 1 else ""
         self.output_shape.setText(f"output: {format_shape(shape)}{empty}")
+        self.explanation.setText("\n".join(shape_lines(image.hw, spec)))

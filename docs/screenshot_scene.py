@@ -1,0 +1,58 @@
+"""Open the window in the state a README picture shows, then wait to be captured.
+
+    /work/shared/tools/screenshot.sh /tmp/shot.png 15 -- python docs/screenshot_scene.py inspector
+    convert /tmp/shot.png -crop 1280x760+0+0 docs/inspector.png     # the same for "lesson"
+
+"inspector": the pixel inspector on the bottom-right output pixel of a 'same', stride-2
+layer (five padding zeros, the previous window dashed); "lesson": Help > Lesson, step 1;
+"correlation": the flipped kernel beside the one Keras uses.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from PySide6.QtCore import QTimer  # noqa: E402, TID251
+from PySide6.QtWidgets import QApplication  # noqa: E402, TID251
+
+from gui.main_window import MainWindow  # noqa: E402
+
+
+def arrange(window: MainWindow, scene: str) -> None:
+    if window.output_view.values is None:  # the engine is still loading
+        QTimer.singleShot(200, lambda: arrange(window, scene))
+        return
+    tabs = window.explain_tabs
+    if scene == "lesson":
+        window.start_lesson()
+        return
+    if scene == "correlation":
+        tabs.setCurrentWidget(tabs.correlation)
+        tabs.correlation.show_flipped.setChecked(True)
+        return
+    if window.state.spec.padding != "same":
+        window.state.update_spec(strides=(2, 2), padding="same")
+        QTimer.singleShot(1500, lambda: arrange(window, scene))
+        return
+    tabs.setCurrentIndex(0)
+    out_h, out_w = window.output_view.values.shape
+    tabs.player.move_to(out_h * out_w - 2)
+    tabs.player.move_by(1)
+
+
+def main() -> int:
+    scene = sys.argv[1] if len(sys.argv) > 1 else "inspector"
+    app = QApplication(sys.argv[:1])
+    window = MainWindow(seed=0)
+    window.resize(1280, 760)
+    window.move(0, 0)
+    window.show()
+    QTimer.singleShot(500, lambda: arrange(window, scene))
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

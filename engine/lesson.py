@@ -1,0 +1,93 @@
+"""The classic Keras convolution lesson on ``ascent``, as four steps.
+
+Each step names the layer settings it sets and the few sentences it shows. The sentences are
+filled in from the settings on screen (shapes, weights), so they stay true when the student
+changes something between steps. Pure data and text: the lesson panel applies the settings
+through the AppState like any other edit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.explain import shape_lines
+from engine.kernel_text import format_number
+from engine.presets import box, glorot_uniform
+from engine.spec import ConvSpec, format_shape, output_shape
+
+LESSON_IMAGE = "ascent.png"
+
+
+@dataclass(frozen=True)
+class LessonStep:
+    title: str
+    changes: dict = field(default_factory=dict)  # ConvSpec fields this step sets
+
+
+def _weights_grid(kernel: np.ndarray) -> str:
+    rows = kernel if kernel.ndim == 2 else kernel[:, :, 0]
+    return "\n".join("  [" + ", ".join(format_number(v) for v in row) + "]" for row in rows)
+
+
+class Lesson:
+    """The four steps, with one random kernel drawn when the lesson starts (``seed``)."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self.seed = seed
+        self.random_kernel = glorot_uniform((3, 3), seed=seed)
+        self.steps = [
+            LessonStep("1. An untrained Conv2D", dict(
+                kernel=self.random_kernel, strides=(2, 1), padding="valid", dilation=(1, 1),
+                bias=0.0, activation="linear")),
+            LessonStep("2. The layer's weights"),
+            LessonStep("3. All ones: a blur", dict(kernel=box((3, 3)))),
+            LessonStep("4. Same padding", dict(strides=(1, 1), padding="same")),
+        ]
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def spec_for(self, index: int, current: ConvSpec) -> ConvSpec:
+        """Moving on to step ``index``: the current settings (with whatever the student
+        changed) plus the step's own changes."""
+        return current.with_changes(**self.steps[index].changes)
+
+    def exact_spec(self, index: int, current: ConvSpec) -> ConvSpec:
+        """Step ``index`` exactly as the lesson has it (Back, or setting a step again):
+        every step's changes up to it, in order."""
+        for step in self.steps[:index + 1]:
+            current = current.with_changes(**step.changes)
+        return current
+
+    def text_for(self, index: int, image_hw: tuple[int, int], spec: ConvSpec) -> str:
+        """The step's sentences, with the numbers of ``spec`` on ``image_hw``."""
+        shape = format_shape(output_shape(image_hw, spec))
+        source = format_shape((1, *image_hw, spec.channels))
+        if index == 0:
+            return (
+                f"Conv2D(1, (3, 3), strides=(2, 1), padding='valid') with random "
+                f"glorot-uniform weights, as a fresh Keras layer starts. The photo enters as "
+                f"{source} (batch, height, width, channels) and leaves as {shape}. Each axis "
+                f"follows floor((n - k) / s) + 1:\n" + "\n".join(shape_lines(image_hw, spec)))
+        if index == 1:
+            return (
+                f"The layer has two weights: a kernel of shape "
+                f"{format_shape(spec.weights_shape)} (rows, columns, input channels, filters) "
+                f"and a bias of shape (1,). The kernel is the table on the right; nothing was "
+                f"trained, so these numbers are random:\n{_weights_grid(spec.kernel)}\n"
+                f"bias = [{format_number(spec.bias)}]")
+        if index == 2:
+            taps = spec.kernel_size[0] * spec.kernel_size[1]
+            return (
+                f"Every weight is now 1, so each output pixel is the plain sum of the "
+                f"{spec.kernel_size[0]}x{spec.kernel_size[1]} pixels under the window: up to "
+                f"{taps} x 255 = {taps * 255}. The output {shape} is a blurred copy of the "
+                f"photo. Hover over the output and open the Inspect tab to see the {taps} "
+                f"terms of any pixel.")
+        return (
+            f"Strides (1, 1) and padding 'same': TensorFlow adds zeros around the image so "
+            f"the output keeps the input's size, {shape}. Border pixels come out darker, "
+            f"because part of their window reads padding zeros.\n"
+            + "\n".join(shape_lines(image_hw, spec)))

@@ -1,0 +1,153 @@
+"""Which input pixels make one output pixel, and the sum that gives its value.
+
+Output pixel (i, j) reads the input at row i*sh - top + a*dh and column j*sw - left + b*dw for
+every kernel tap (a, b), where top/left are the 'same' padding before the image. Positions
+outside the image are padding: they exist only as zeros. The pixel inspector lists these
+terms and the sliding-window animation draws them; both must agree with the real layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.kernel_text import format_number
+from engine.spec import ConvSpec, output_hw, same_padding
+
+CHANNEL_NAMES = ("R", "G", "B")
+
+
+@dataclass(frozen=True)
+class Tap:
+    """One kernel position (a, b) and the input position it reads for one output pixel."""
+
+    kernel_index: tuple[int, int]
+    input_index: tuple[int, int]  # may lie outside the image: a padding zero
+    inside: bool
+
+
+@dataclass(frozen=True)
+class Window:
+    """Where the window sits for one output pixel: its top-left corner in input coordinates
+    (negative inside the top/left padding) and its span in rows and columns."""
+
+    top: int
+    left: int
+    height: int
+    width: int
+
+
+def padding_before(image_hw: tuple[int, int], spec: ConvSpec) -> tuple[int, int]:
+    """Zero rows above and columns left of the image (0, 0 for 'valid')."""
+    if spec.padding != "same":
+        return 0, 0
+    return tuple(same_padding(n, k, s, d)[0] for n, k, s, d in
+                 zip(image_hw, spec.kernel_size, spec.strides, spec.dilation))
+
+
+def window(out_row: int, out_col: int, image_hw: tuple[int, int], spec: ConvSpec) -> Window:
+    out_h, out_w = output_hw(image_hw, spec)
+    if not (0 <= out_row < out_h and 0 <= out_col < out_w):
+        raise ValueError(f"output pixel ({out_row}, {out_col}) is outside the "
+                         f"{out_h}x{out_w} output")
+    top, left = padding_before(image_hw, spec)
+    (kh, kw), (sh, sw), (dh, dw) = spec.kernel_size, spec.strides, spec.dilation
+    return Window(out_row * sh - top, out_col * sw - left, dh * (kh - 1) + 1, dw * (kw - 1) + 1)
+
+
+def taps(out_row: int, out_col: int, image_hw: tuple[int, int], spec: ConvSpec) -> list[Tap]:
+    """Every kernel tap for output pixel (out_row, out_col), row-major over the kernel."""
+    corner = window(out_row, out_col, image_hw, spec)
+    (kh, kw), (dh, dw) = spec.kernel_size, spec.dilation
+    height, width = image_hw
+    result = []
+    for a in range(kh):
+        for b in range(kw):
+            row, col = corner.top + a * dh, corner.left + b * dw
+            result.append(Tap((a, b), (row, col), 0 <= row < height and 0 <= col < width))
+    return result
+
+
+@dataclass(frozen=True)
+class Term:
+    """input x weight = product, for one tap and one channel."""
+
+    tap: Tap
+    channel: int | None  # None for a one-channel image
+    value: float  # the input pixel, 0 for padding
+    weight: float
+    product: float
+
+
+@dataclass(frozen=True)
+class PixelExplanation:
+    out_row: int
+    out_col: int
+    terms: list[Term]
+    total: float  # the sum of every product
+    bias: float
+    activation: str
+
+    @property
+    def before_activation(self) -> float:
+        return self.total + self.bias
+
+    @property
+    def value(self) -> float:
+        """What the layer outputs at this pixel."""
+        z = self.before_activation
+        return max(z, 0.0) if self.activation == "relu" else z
+
+
+def explain_pixel(pixels: np.ndarray, spec: ConvSpec, out_row: int,
+                  out_col: int) -> PixelExplanation:
+    """Every term of output pixel (out_row, out_col) for ``pixels`` (H, W) or (H, W, C),
+    summed in float64 from the float32 weights and pixels the layer uses."""
+    pixels = np.asarray(pixels)
+    kernel = spec.kernel if spec.kernel.ndim == 3 else spec.kernel[:, :, None]
+    channels = [None] if pixels.ndim == 2 else list(range(pixels.shape[2]))
+    terms = []
+    for tap in taps(out_row, out_col, pixels.shape[:2], spec):
+        for channel in channels:
+            value = 0.0
+            if tap.inside:
+                at = tap.input_index if channel is None else (*tap.input_index, channel)
+                value = float(pixels[at])
+            weight = float(kernel[(*tap.kernel_index, channel or 0)])
+            terms.append(Term(tap, channel, value, weight, value * weight))
+    total = float(sum(term.product for term in terms))
+    return PixelExplanation(out_row, out_col, terms, total, float(spec.bias), spec.activation)
+
+
+def channel_name(channel: int | None) -> str:
+    if channel is None:
+        return ""
+    return CHANNEL_NAMES[channel] if channel < len(CHANNEL_NAMES) else str(channel)
+
+
+def term_line(term: Term) -> str:
+    """input x weight = product, e.g. ``x[10, 21] × w[0, 1] = 87 × 0.421568 = 36.6764``;
+    a padding position reads ``pad[-1, 4]`` and is 0."""
+    a, b = term.tap.kernel_index
+    row, col = term.tap.input_index
+    name = channel_name(term.channel)
+    suffix = f", {name}" if name else ""
+    source = "x" if term.tap.inside else "pad"
+    return (f"{source}[{row}, {col}{suffix}] × w[{a}, {b}{suffix}] = "
+            f"{format_number(term.value)} × {format_number(term.weight)} = "
+            f"{format_number(term.product)}")
+
+
+def summary_lines(explanation: PixelExplanation) -> list[str]:
+    """The sum, the bias and the activation, each with its number."""
+    padded = sum(1 for term in explanation.terms if not term.tap.inside)
+    zeros = f" ({padded} from padding zeros)" if padded else ""
+    lines = [f"sum of {len(explanation.terms)} products{zeros} = "
+             f"{format_number(explanation.total)}",
+             f"+ bias {format_number(explanation.bias)} = "
+             f"{format_number(explanation.before_activation)}"]
+    if explanation.activation == "relu":
+        lines.append(f"relu: max({format_number(explanation.before_activation)}, 0) = "
+                     f"{format_number(explanation.value)}")
+    return lines

@@ -1,0 +1,114 @@
+"""The guided lesson: four steps that set the layer through the AppState and say what to see.
+
+Between steps the student may change anything; the step's text follows the settings on
+screen, and "Back" and "Set this step again" restore the lesson's own settings for a step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html import escape
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from engine.lesson import LESSON_IMAGE, Lesson
+from gui.state import AppState
+
+
+def as_html(text: str) -> str:
+    """The step's sentences as a paragraph, the lines after them (formulas, weights) in a
+    fixed-width block so their numbers line up."""
+    sentences, _, block = text.partition("\n")
+    html = f"<p>{escape(sentences)}</p>"
+    return html + (f"<pre>{escape(block)}</pre>" if block else "")
+
+
+class LessonPanel(QWidget):
+    def __init__(self, state: AppState, open_lesson_image: Callable[[], object],
+                 seed: int | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("lessonPanel")
+        self.state = state
+        self.open_lesson_image = open_lesson_image
+        self.lesson = Lesson(seed)
+        self.index = 0
+
+        self.title = QLabel("Next (or Help > Lesson) starts the classic Keras convolution lesson "
+                            "on the ascent photo, in four steps.")
+        self.title.setObjectName("lessonTitle")
+        self.title.setStyleSheet("font-weight: bold;")
+        self.counter = QLabel(" ")
+        self.counter.setObjectName("lessonStep")
+        self.text = QLabel()
+        self.text.setObjectName("lessonText")
+        self.text.setWordWrap(True)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.back = QPushButton("< Back")
+        self.back.setObjectName("lessonBack")
+        self.next = QPushButton("Next >")
+        self.next.setObjectName("lessonNext")
+        self.again = QPushButton("Set this step again")
+        self.again.setObjectName("lessonAgain")
+        self.again.setToolTip("Put back this step's settings after you changed them.")
+
+        heading = QHBoxLayout()
+        heading.addWidget(self.title, stretch=1)
+        heading.addWidget(self.counter)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.back)
+        buttons.addWidget(self.next)
+        buttons.addStretch(1)
+        buttons.addWidget(self.again)
+        layout = QVBoxLayout(self)
+        layout.addLayout(heading)
+        layout.addWidget(self.text, stretch=1)
+        layout.addLayout(buttons)
+
+        self.back.clicked.connect(lambda: self.go_to(self.index - 1, exact=True))
+        self.next.clicked.connect(self._on_next)
+        self.again.clicked.connect(lambda: self.go_to(self.index, exact=True))
+        state.specChanged.connect(self.refresh)
+        state.imageChanged.connect(self.refresh)
+        self.started = False
+        self._enable_buttons()
+
+    def start(self) -> None:
+        """Step 1, with a fresh random kernel (or the window's seeded one)."""
+        if self.started:
+            self.lesson = Lesson(None)
+        self.started = True
+        self.go_to(0)
+
+    def _on_next(self) -> None:
+        if self.started:
+            self.go_to(self.index + 1)
+        else:
+            self.start()
+
+    def go_to(self, index: int, exact: bool = False) -> None:
+        """Apply step ``index``: its own changes on top of the current settings, or
+        (``exact``) the lesson's settings for that step. Step 1 also opens the photo."""
+        self.index = min(max(index, 0), len(self.lesson) - 1)
+        image = self.state.image
+        if self.index == 0 and (image is None or image.name != LESSON_IMAGE
+                                or image.channels != 1):
+            self.open_lesson_image()
+        settings = self.lesson.exact_spec if exact else self.lesson.spec_for
+        self.state.set_spec(settings(self.index, self.state.spec))
+        self.refresh()
+
+    def refresh(self, *_changed) -> None:
+        if not self.started or self.state.image is None:
+            return
+        self.title.setText(self.lesson.steps[self.index].title)
+        self.counter.setText(f"Step {self.index + 1} of {len(self.lesson)}")
+        self.text.setText(as_html(self.lesson.text_for(self.index, self.state.image.hw,
+                                                       self.state.spec)))
+        self._enable_buttons()
+
+    def _enable_buttons(self) -> None:
+        self.back.setEnabled(self.started and self.index > 0)
+        self.next.setEnabled(not self.started or self.index < len(self.lesson) - 1)
+        self.again.setEnabled(self.started)

@@ -1,0 +1,128 @@
+"""Why one output pixel has its value: every input x weight term, the sum, the bias.
+
+It explains the result on screen (its own image and settings, which may lag a fresh edit by
+a moment), so the number it arrives at is the number the output view shows. Hovering over the
+output inspects a pixel; clicking pins it until the next click, and the sliding-window
+animation pins the positions it steps through.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.kernel_text import format_number
+from engine.receptive_field import (
+    PixelExplanation,
+    explain_pixel,
+    summary_lines,
+    taps,
+    term_line,
+    window,
+)
+from gui.panels.overlays import WindowOverlay
+from gui.requests import ConvResult
+
+HINT = "Hover over the output to see how a pixel is made; click to pin it."
+
+
+class PixelInspector(QWidget):
+    pixelChanged = Signal(int, int)  # the output pixel now explained
+
+    def __init__(self, overlay: WindowOverlay | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("pixelInspector")
+        self.overlay = overlay
+        self.result: ConvResult | None = None
+        self.pixel: tuple[int, int] | None = None
+        self.explanation: PixelExplanation | None = None
+
+        self.heading = QLabel(HINT)
+        self.heading.setObjectName("inspectorHeading")
+        self.heading.setWordWrap(True)
+        self.pinned = QCheckBox("Pinned")
+        self.pinned.setObjectName("inspectorPin")
+        self.pinned.setToolTip("While pinned, hovering does not change the pixel. "
+                               "Click an output pixel to pin it.")
+        self.zoom_button = QPushButton("Zoom to window")
+        self.zoom_button.setObjectName("inspectorZoom")
+        self.terms = QPlainTextEdit()
+        self.terms.setObjectName("inspectorTerms")
+        self.terms.setReadOnly(True)
+        self.terms.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.total = QLabel(" ")
+        self.total.setObjectName("inspectorSum")
+        self.total.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.total.setWordWrap(True)
+
+        top = QHBoxLayout()
+        top.addWidget(self.heading, stretch=1)
+        top.addWidget(self.pinned)
+        top.addWidget(self.zoom_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        body = QHBoxLayout()
+        body.addWidget(self.terms, stretch=3)
+        body.addWidget(self.total, stretch=2)
+        layout.addLayout(body, stretch=1)
+        self.zoom_button.clicked.connect(self.zoom)
+
+    def show_result(self, result: ConvResult) -> None:
+        """A new output is on screen: explain the same pixel again, if it still exists."""
+        self.result = result
+        if self.pixel is not None and not self._inside(*self.pixel):
+            self.pixel = None
+            self.pinned.setChecked(False)
+        self._refresh()
+
+    def hover(self, row: int, col: int) -> None:
+        """The cursor is over output pixel (row, col); (-1, -1) when it left the output."""
+        if not self.pinned.isChecked() and self._inside(row, col):
+            self.pixel = (row, col)
+            self._refresh()
+
+    def pin(self, row: int, col: int, trail: bool = False) -> None:
+        if self._inside(row, col):
+            self.pixel = (row, col)
+            self.pinned.setChecked(True)
+            self._refresh(trail)
+
+    def zoom(self) -> None:
+        if self.overlay is not None:
+            self.overlay.zoom()
+
+    def _inside(self, row: int, col: int) -> bool:
+        if self.result is None:
+            return False
+        out_h, out_w = self.result.output.shape[1:3]
+        return 0 <= row < out_h and 0 <= col < out_w
+
+    def _refresh(self, trail: bool = False) -> None:
+        if self.result is None or self.pixel is None:
+            return
+        row, col = self.pixel
+        image, spec = self.result.image, self.result.spec
+        self.explanation = explain_pixel(image.pixels, spec, row, col)
+        shown = float(self.result.output[0, row, col, 0])
+        where = window(row, col, image.hw, spec)
+        self.heading.setText(
+            f"Output pixel row {row}, column {col}: its window covers input rows "
+            f"{where.top} to {where.top + where.height - 1}, columns {where.left} to "
+            f"{where.left + where.width - 1}.")
+        self.terms.setPlainText("\n".join(term_line(t) for t in self.explanation.terms))
+        self.total.setText("\n".join(summary_lines(self.explanation)) +
+                           f"\n\noutput[0, {row}, {col}, 0] from Keras = "
+                           f"{format_number(shown)}")
+        if self.overlay is not None:
+            self.overlay.show(where, taps(row, col, image.hw, spec), row, col, trail)
+        self.pixelChanged.emit(row, col)
