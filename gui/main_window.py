@@ -6,6 +6,7 @@ engine worker, and the views repaint from its results.
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -17,21 +18,28 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from engine.images import ImageLoadError, LoadedImage, load_image
+from engine.kernel_edits import to_channels
 from engine.presets import glorot_uniform
 from engine.resources import default_sample, sample_paths
 from engine.spec import ConvSpec
-from gui.panels.kernel_table import KernelTable
+from gui.file_actions import FileActions
+from gui.panels.code_panel import CodePanel
+from gui.panels.display_panel import DisplayPanel
+from gui.panels.kernel_controls import KernelControls
+from gui.panels.kernel_tabs import KernelTabs
 from gui.panels.layer_controls import LayerControls
 from gui.panels.message_banner import MessageBanner
 from gui.panels.shape_panel import ShapePanel
 from gui.panels.views import InputView, OutputView
 from gui.pipeline import LivePipeline
 from gui.state import AppState
+from gui.undo import UndoHistory
 
 IMAGE_FILTER = ("Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.pgm *.ppm);;"
                 "All files (*)")
@@ -48,22 +56,35 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setWindowTitle("ConvScope: a live Keras Conv2D")
         self.setAcceptDrops(True)
+        seed = seed if seed is not None else random.randrange(1000)  # shown, so reproducible
         self.state = AppState(lesson_start_spec(seed))
         self.pipeline = LivePipeline(self.state, self)
 
         self.input_view = InputView(self.state)
         self.output_view = OutputView()
-        self.kernel_table = KernelTable(self.state)
+        self.kernel_tabs = KernelTabs(self.state)
+        self.kernel_table = self.kernel_tabs.shared_table
+        self.kernel_controls = KernelControls(
+            self.state, seed, lambda: not self.kernel_tabs.per_channel)
         self.layer_controls = LayerControls(self.state)
+        self.display_panel = DisplayPanel(self.state)
+        self.code_panel = CodePanel(self.state)
         self.shape_panel = ShapePanel(self.state)
         self.banner = MessageBanner()
+        self.history = UndoHistory(self.state, self.set_color_mode, self)
+        self.files = FileActions(self.state, self.output_view, self._report,
+                                 self.set_color_mode)
         self._build_layout()
         self._build_menus()
 
         self.pipeline.outputChanged.connect(self.output_view.show_result)
+        self.pipeline.outputChanged.connect(self.display_panel.show_result)
         self.pipeline.problemChanged.connect(self.banner.set_problem)
         self.pipeline.engineStatusChanged.connect(self.banner.set_engine_status)
-        self.kernel_table.entryRefused.connect(self.banner.set_problem)
+        self.kernel_tabs.entryRefused.connect(self.banner.set_problem)
+        self.kernel_controls.messageRequested.connect(self.banner.set_problem)
+        self.layer_controls.colorRequested.connect(self.set_color_mode)
+        self.state.displayMappingChanged.connect(self.output_view.set_mapping)
 
         self.open_path(image_path or default_sample())
         self.pipeline.start()
@@ -75,23 +96,32 @@ class MainWindow(QMainWindow):
         views.addWidget(self.input_view)
         views.addWidget(self.output_view)
 
-        kernel_box = QGroupBox("Kernel (weights)")
-        kernel_layout = QVBoxLayout(kernel_box)
-        kernel_layout.addWidget(self.kernel_table)
+        kernel_page = QWidget()
+        kernel_layout = QVBoxLayout(kernel_page)
+        kernel_layout.addWidget(self.kernel_tabs, stretch=1)
         hint = QLabel("Type a number in any cell; the output updates at once.")
         hint.setWordWrap(True)
         kernel_layout.addWidget(hint)
-        layer_box = QGroupBox("Layer")
-        QVBoxLayout(layer_box).addWidget(self.layer_controls)
+        kernel_layout.addWidget(self.kernel_controls)
+        layer_page = QWidget()
+        layer_layout = QVBoxLayout(layer_page)
+        layer_layout.addWidget(self.layer_controls)
+        layer_layout.addStretch(1)
+        self.side_tabs = QTabWidget()
+        self.side_tabs.setObjectName("sideTabs")
+        self.side_tabs.addTab(kernel_page, "Kernel")
+        self.side_tabs.addTab(layer_page, "Layer")
+        self.side_tabs.addTab(self.display_panel, "Display")
+        self.side_tabs.addTab(self.code_panel, "Code")
         shape_box = QGroupBox("Shapes (Keras NHWC)")
         QVBoxLayout(shape_box).addWidget(self.shape_panel)
 
         side = QWidget()
-        side.setMinimumWidth(300)
-        side.setMaximumWidth(420)
+        side.setMinimumWidth(330)
+        side.setMaximumWidth(460)
         side_layout = QVBoxLayout(side)
-        side_layout.addWidget(kernel_box, stretch=1)
-        side_layout.addWidget(layer_box)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(self.side_tabs, stretch=1)
         side_layout.addWidget(shape_box)
 
         body = QHBoxLayout()
@@ -115,26 +145,83 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _checked=False, p=path: self.open_path(p))
             samples.addAction(action)
         file_menu.addSeparator()
+        for text, handler in (("&Load kernel...", self.files.ask_load_kernel),
+                              ("Sa&ve kernel...", self.files.ask_save_kernel),
+                              ("Export output &image (PNG)...", self.files.ask_export_png),
+                              ("Export output &array (.npy)...", self.files.ask_export_npy)):
+            action = QAction(text, self)
+            action.triggered.connect(lambda _checked=False, h=handler: h(self))
+            file_menu.addAction(action)
+        file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self.undo_action = self.history.stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcuts([QKeySequence.StandardKey.Undo, QKeySequence("Ctrl+Z")])
+        self.redo_action = self.history.stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"),
+                                       QKeySequence.StandardKey.Redo])
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
 
     # -- opening images ---------------------------------------------------------------
     def open_path(self, path: str | Path) -> LoadedImage | None:
         """Load ``path`` as the input (File > Open, drag and drop, samples, the command
         line). On failure the current image stays and the reason is shown, non-modally."""
         try:
-            image = load_image(path)
+            image = load_image(path, color=self.state.color)
         except ImageLoadError as exc:
             keep = " The previous image stays." if self.state.image is not None else ""
             self.banner.set_problem(f"{exc}{keep}")
             self.statusBar().showMessage(f"Could not open {Path(path).name}", 8000)
             return None
+        self.state.image_path = str(Path(path).resolve())
         self.state.set_image(image)
         self.setWindowTitle(f"ConvScope: {image.name}")
         self.statusBar().showMessage(f"Opened {image.name}", 4000)
         return image
+
+    def set_color_mode(self, color: str, spec: ConvSpec | None = None) -> bool:
+        """Reload the current image file as gray or RGB and give the kernel the matching
+        channels (``spec``, or the current kernel repeated / reduced to its R plane)."""
+        state = self.state
+        if spec is None:
+            channels = 1 if color == "gray" else 3
+            spec = state.spec.with_changes(kernel=to_channels(state.spec.kernel, channels))
+        if state.image_path is None:
+            self.banner.set_problem("This image was not opened from a file, so it cannot be "
+                                    "reloaded in another channel mode.")
+            self.layer_controls.show_color(state.color)
+            return False
+        try:
+            image = load_image(state.image_path, color=color)
+        except ImageLoadError as exc:
+            self.banner.set_problem(f"Could not reload the image as {color}: {exc}")
+            self.layer_controls.show_color(state.color)
+            return False
+        state.set_color_image(color, image, spec)
+        return True
+
+    # -- kernel files and export (File menu): methods that take a path ----------------
+    def save_kernel(self, path: str | Path) -> bool:
+        return self.files.save_kernel(path)
+
+    def load_kernel(self, path: str | Path) -> bool:
+        return self.files.load_kernel(path)
+
+    def export_output_png(self, path: str | Path) -> bool:
+        return self.files.export_png(path)
+
+    def export_output_npy(self, path: str | Path) -> bool:
+        return self.files.export_npy(path)
+
+    def _report(self, message: str, problem: bool) -> None:
+        if problem:
+            self.banner.set_problem(message)
+        self.statusBar().showMessage(message, 8000)
 
     def _ask_open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open image", "", IMAGE_FILTER)
