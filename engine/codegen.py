@@ -19,7 +19,7 @@ _HIGH_DEPTH_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")
 def float_literal(value: float) -> str:
     """The shortest decimal that converts back to exactly this float32."""
     text = np.format_float_positional(np.float32(value), unique=True, trim="-")
-    return "0.0" if text in ("0", "-0") else text
+    return "0" if text in ("0", "-0") else text
 
 
 def plane_literal(plane: np.ndarray) -> str:
