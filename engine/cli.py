@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from engine.codegen import keras_script
-from engine.display import auto_levels, to_uint8
+from engine.display import MAPPINGS, render
 from engine.files import SaveError, atomic_write_bytes, save_npy, save_png
 from engine.images import COLOR_MODES, ImageLoadError, load_image
 from engine.kernel_edits import to_channels
@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--color", choices=COLOR_MODES, default="gray",
                         help="gray: one channel (Pillow 'L'); rgb: three channels, the kernel "
                              "applied to each and summed (default: gray)")
+    parser.add_argument("--display", choices=MAPPINGS, default="auto",
+                        help="how -o OUT.png maps values to colours (default: auto, "
+                             "min black, max white)")
     parser.add_argument("--emit-code", type=Path, metavar="FILE.py",
                         help="also write the Keras script that reproduces this output")
     parser.add_argument("-o", "--output", type=Path,
@@ -67,7 +70,7 @@ def run(args: argparse.Namespace) -> tuple[int, ...]:
         if args.output.suffix.lower() == ".npy":
             save_npy(args.output, output)
         else:
-            save_png(args.output, to_uint8(output[0, :, :, 0], auto_levels(output)))
+            save_png(args.output, render(output[0, :, :, 0], args.display))
     return output.shape
 
 

@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self.kernel_controls.messageRequested.connect(self.banner.set_problem)
         self.layer_controls.colorRequested.connect(self.set_color_mode)
         self.state.displayMappingChanged.connect(self.output_view.set_mapping)
+        self.output_view.set_mapping(self.state.display_mapping)
 
         self.open_path(image_path or default_sample())
         self.pipeline.start()

@@ -153,3 +153,13 @@ def test_render_as_each_mapping_shows():
     assert absolute[0, 0, 0] == absolute[0, 2, 0] == 255 and absolute[0, 1, 0] == 0
     for mode in MAPPINGS:
         assert render(np.zeros((2, 2), np.float32), mode).dtype == np.uint8
+
+
+def test_identity_preset_reproduces_the_input_with_same_padding():
+    """For even sizes too: the 1 sits where TensorFlow's 'same' padding puts the output."""
+    from engine.keras_conv import convolve
+
+    image = np.random.default_rng(2).uniform(0, 255, (9, 12)).astype(np.float32)
+    for size in [(3, 3), (4, 4), (2, 5), (1, 6)]:
+        out = convolve(image, ConvSpec(kernel=preset_kernel("identity", size), padding="same"))
+        np.testing.assert_array_equal(out[0, :, :, 0], image)
