@@ -39,7 +39,7 @@ from gui.panels.shape_panel import ShapePanel
 from gui.panels.views import InputView, OutputView
 from gui.pipeline import LivePipeline
 from gui.state import AppState
-from gui.undo import UndoHistory
+from gui.undo import UndoHistory, UndoKeysToHistory
 
 IMAGE_FILTER = ("Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.pgm *.ppm);;"
                 "All files (*)")
@@ -48,6 +48,14 @@ IMAGE_FILTER = ("Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.pg
 def lesson_start_spec(seed: int | None = None) -> ConvSpec:
     """The classic lesson's layer: Conv2D(1, (3, 3), strides=(2, 1)), untrained weights."""
     return ConvSpec(kernel=glorot_uniform((3, 3), seed=seed), strides=(2, 1), padding="valid")
+
+
+def _keys(text: str, standard: QKeySequence.StandardKey) -> list[QKeySequence]:
+    """``text`` plus the platform's own keys for the same action, each once (a key bound
+    twice to one action is ambiguous and then never fires)."""
+    keys = [QKeySequence(text)]
+    keys += [k for k in QKeySequence.keyBindings(standard) if k.toString() != text]
+    return keys
 
 
 class MainWindow(QMainWindow):
@@ -161,12 +169,13 @@ class MainWindow(QMainWindow):
 
         edit_menu = self.menuBar().addMenu("&Edit")
         self.undo_action = self.history.stack.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcuts([QKeySequence.StandardKey.Undo, QKeySequence("Ctrl+Z")])
+        self.undo_action.setShortcuts(_keys("Ctrl+Z", QKeySequence.StandardKey.Undo))
         self.redo_action = self.history.stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"),
-                                       QKeySequence.StandardKey.Redo])
+        self.redo_action.setShortcuts(_keys("Ctrl+Shift+Z", QKeySequence.StandardKey.Redo))
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
+        self._undo_keys = UndoKeysToHistory(self)
+        self._undo_keys.watch_spinboxes(self)
 
     # -- opening images ---------------------------------------------------------------
     def open_path(self, path: str | Path) -> LoadedImage | None:

@@ -13,7 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import QAbstractSpinBox, QWidget
 
 from engine.spec import ConvSpec
 from gui.state import AppState
@@ -107,3 +109,25 @@ class UndoHistory:
         finally:
             self._restoring = False
             self._last = self._snapshot()
+
+
+class UndoKeysToHistory(QObject):
+    """Lets Ctrl+Z / Ctrl+Shift+Z reach the window's history while a spinbox has focus.
+
+    A spinbox's text field would otherwise claim these keys for its own text undo, which
+    only retypes a number (and so adds a step instead of going back one).
+    """
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.ShortcutOverride and (
+                event.matches(QKeySequence.StandardKey.Undo)
+                or event.matches(QKeySequence.StandardKey.Redo)
+                or event.keyCombination().toCombined() == QKeySequence("Ctrl+Shift+Z")[0]
+                .toCombined()):
+            event.ignore()
+            return True
+        return False
+
+    def watch_spinboxes(self, root: QWidget) -> None:
+        for box in root.findChildren(QAbstractSpinBox):
+            box.installEventFilter(self)  # the box passes the event on to its text field

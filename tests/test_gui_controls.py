@@ -2,6 +2,7 @@
 
 import numpy as np
 from PIL import Image
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QPushButton, QSpinBox
 
 from engine.presets import FIXED, RANDOM, glorot_uniform
@@ -162,3 +163,34 @@ def test_undo_and_redo_every_edit(qtbot, window):
     assert window.state.color == "rgb" and window.state.spec.kernel.shape == (3, 3, 3)
     qtbot.waitUntil(lambda: shown_output(window).shape == (510, 510),
                     timeout=ENGINE_TIMEOUT_MS)
+
+
+def test_undo_keys_work_while_a_spinbox_has_focus(qtbot, window):
+    window.activateWindow()
+    qtbot.waitActive(window)
+    window.side_tabs.setCurrentIndex(1)
+    bias = find(window, QDoubleSpinBox, "biasSpin")
+    bias.setFocus()
+    bias.setValue(3)
+    steps = window.history.stack.count()
+    qtbot.keyClick(bias, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.state.spec.bias == 0 and bias.value() == 0
+    assert window.history.stack.count() == steps  # went back, did not add a step
+    qtbot.keyClick(bias, Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert window.state.spec.bias == 3
+    window.kernel_table.setFocus()
+    qtbot.keyClick(window.kernel_table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.state.spec.bias == 0
+
+
+def test_channel_mode_needs_the_image_file(qtbot, window, tmp_path):
+    path = tmp_path / "gone.png"
+    Image.fromarray(np.zeros((20, 30, 3), np.uint8)).save(path)
+    assert window.open_path(path) is not None
+    path.unlink()
+    spec = window.state.spec
+    find(window, QComboBox, "channelMode").setCurrentIndex(1)
+    assert "Could not reload" in window.banner.text() and "gone.png" in window.banner.text()
+    assert window.state.color == "gray" and window.state.spec == spec
+    assert find(window, QComboBox, "channelMode").currentIndex() == 0
