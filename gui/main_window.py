@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from engine.images import ImageLoadError, LoadedImage, load_image
-from engine.kernel_edits import to_channels
 from engine.presets import glorot_uniform
 from engine.resources import default_sample, sample_paths
 from engine.spec import ConvSpec
+from gui.color_mode import ColorModeSwitch
 from gui.file_actions import FileActions
 from gui.panels.code_panel import CodePanel
 from gui.panels.display_panel import DisplayPanel
@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
         self.code_panel = CodePanel(self.state)
         self.shape_panel = ShapePanel(self.state)
         self.banner = MessageBanner()
+        self.color_switch = ColorModeSwitch(self.state, self.banner.set_problem)
         self.history = UndoHistory(self.state, self.set_color_mode, self)
         self.files = FileActions(self.state, self.output_view, self._report,
                                  self.set_color_mode)
@@ -195,25 +196,8 @@ class MainWindow(QMainWindow):
         return image
 
     def set_color_mode(self, color: str, spec: ConvSpec | None = None) -> bool:
-        """Reload the current image file as gray or RGB and give the kernel the matching
-        channels (``spec``, or the current kernel repeated / reduced to its R plane)."""
-        state = self.state
-        if spec is None:
-            channels = 1 if color == "gray" else 3
-            spec = state.spec.with_changes(kernel=to_channels(state.spec.kernel, channels))
-        if state.image_path is None:
-            self.banner.set_problem("This image was not opened from a file, so it cannot be "
-                                    "reloaded in another channel mode.")
-            self.layer_controls.show_color(state.color)
-            return False
-        try:
-            image = load_image(state.image_path, color=color)
-        except ImageLoadError as exc:
-            self.banner.set_problem(f"Could not reload the image as {color}: {exc}")
-            self.layer_controls.show_color(state.color)
-            return False
-        state.set_color_image(color, image, spec)
-        return True
+        """Reload the current image file as "gray" or "rgb" (see gui/color_mode.py)."""
+        return self.color_switch.switch(color, spec)
 
     # -- kernel files and export (File menu): methods that take a path ----------------
     def save_kernel(self, path: str | Path) -> bool:
