@@ -28,13 +28,14 @@ class KernelFileError(Exception):
 
 
 def spec_to_json(spec: ConvSpec) -> str:
-    """The whole layer as readable JSON; the kernel as rows (and channels when colour)."""
+    """The whole layer as readable JSON; "values" holds the kernel as rows (each entry a list
+    of R, G, B weights for a colour kernel). Files that call it "kernel" load too."""
     document = {
         "format": FORMAT,
         "version": VERSION,
         "size": list(spec.kernel_size),
         "channels": spec.channels,
-        "kernel": spec.kernel.tolist(),
+        "values": spec.kernel.tolist(),
         "strides": list(spec.strides),
         "padding": spec.padding,
         "dilation": list(spec.dilation),
@@ -51,10 +52,11 @@ def spec_from_json(text: str, source: str = "the file") -> ConvSpec:
     except json.JSONDecodeError as exc:
         raise KernelFileError(f"{source} is not valid JSON ({exc.msg}, line {exc.lineno}).") \
             from None
-    if not isinstance(document, dict) or "kernel" not in document:
-        raise KernelFileError(f"{source} is not a ConvScope kernel file (no \"kernel\" entry).")
+    key = "values" if isinstance(document, dict) and "values" in document else "kernel"
+    if not isinstance(document, dict) or key not in document:
+        raise KernelFileError(f"{source} is not a ConvScope kernel file (no \"values\" entry).")
     try:
-        kernel = np.array(document["kernel"], dtype=np.float32)
+        kernel = np.array(document[key], dtype=np.float32)
         if kernel.ndim not in (2, 3):
             raise ValueError("the kernel must be rows of numbers (or rows of channel lists)")
         if "size" in document and list(kernel.shape[:2]) != list(document["size"]):

@@ -101,7 +101,7 @@ def test_save_and_load_kernel_files(qtbot, window, tmp_path):
 def test_rgb_kernel_file_switches_the_channel_mode(window, tmp_path):
     path = tmp_path / "rgb.json"
     kernel = np.arange(27, dtype=float).reshape(3, 3, 3) / 10
-    path.write_text(json.dumps({"kernel": kernel.tolist(), "strides": [1, 1]}))
+    path.write_text(json.dumps({"values": kernel.tolist(), "strides": [1, 1]}))
     assert window.load_kernel(path)
     assert window.state.color == "rgb" and window.state.image.channels == 3
     np.testing.assert_allclose(window.state.spec.kernel, kernel, rtol=1e-6)

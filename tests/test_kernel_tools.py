@@ -74,6 +74,7 @@ def test_json_round_trip_keeps_every_setting(tmp_path):
     save_kernel_file(path, spec)
     document = json.loads(path.read_text())
     assert document["size"] == [2, 5] and document["activation"] == "relu"
+    assert np.array(document["values"]).shape == (2, 5, 3)
     assert load_kernel_file(path, ConvSpec()) == spec
     assert spec_from_json(spec_to_json(spec)) == spec
 
@@ -98,11 +99,11 @@ def test_text_kernel_round_trip_and_imagej_style(tmp_path):
 
 @pytest.mark.parametrize("name,content,reason", [
     ("a.json", "{not json", "not valid JSON"),
-    ("b.json", '{"size": [3, 3]}', "no \"kernel\""),
-    ("c.json", '{"kernel": [[1, 2], [3]]}', "c.json"),
-    ("d.json", '{"kernel": [[1, 2]], "size": [3, 3]}', "size"),
-    ("e.json", '{"kernel": [[1]], "strides": [2, 2], "dilation": [2, 2]}', "dilation"),
-    ("f.json", '{"kernel": [[1]], "padding": "full"}', "Padding"),
+    ("b.json", '{"size": [3, 3]}', "no \"values\""),
+    ("c.json", '{"values": [[1, 2], [3]]}', "c.json"),
+    ("d.json", '{"values": [[1, 2]], "size": [3, 3]}', "size"),
+    ("e.json", '{"values": [[1]], "strides": [2, 2], "dilation": [2, 2]}', "dilation"),
+    ("f.json", '{"values": [[1]], "padding": "full"}', "Padding"),
     ("g.json", '{"kernel": [[NaN]]}', "finite"),
     ("h.txt", "1 2 3\n4 5\n", "different lengths"),
     ("i.txt", "1 x 3\n", "not a number"),
