@@ -56,22 +56,45 @@ def spec_from_json(text: str, source: str = "the file") -> ConvSpec:
     if not isinstance(document, dict) or key not in document:
         raise KernelFileError(f"{source} is not a ConvScope kernel file (no \"values\" entry).")
     try:
-        kernel = np.array(document[key], dtype=np.float32)
+        kernel = _number_array(document[key], f'"{key}"')
         if kernel.ndim not in (2, 3):
             raise ValueError("the kernel must be rows of numbers (or rows of channel lists)")
         if "size" in document and list(kernel.shape[:2]) != list(document["size"]):
             raise ValueError(f"\"size\" says {document['size']} but the kernel is "
                              f"{kernel.shape[0]}x{kernel.shape[1]}")
         spec = ConvSpec(kernel=kernel,
-                        strides=tuple(document.get("strides", (1, 1))),
+                        strides=_pair(document.get("strides", (1, 1)), '"strides"'),
                         padding=document.get("padding", "valid"),
-                        dilation=tuple(document.get("dilation", (1, 1))),
-                        bias=float(document.get("bias", 0.0)),
+                        dilation=_pair(document.get("dilation", (1, 1)), '"dilation"'),
+                        bias=_number(document.get("bias", 0.0), '"bias"'),
                         activation=document.get("activation", "linear"))
         validate(spec)
     except (ValueError, TypeError, ConvSpecError) as exc:
         raise KernelFileError(f"{source}: {exc}") from None
     return spec
+
+
+def _number_array(value, what: str) -> np.ndarray:
+    try:
+        return np.array(value, dtype=np.float32)
+    except (ValueError, TypeError):
+        raise ValueError(f"{what} must be numbers, in rows of equal length") from None
+
+
+def _number(value, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{what} must be a number, not {json.dumps(value)}")
+    return float(value)
+
+
+def _pair(value, what: str) -> tuple[int, int]:
+    """Two whole numbers, e.g. [2, 1]; anything else (text, 1.5, one number) is refused."""
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ValueError(f"{what} must be two whole numbers, like [1, 1]")
+    pair = [_number(v, what) for v in value]
+    if not all(v == round(v) for v in pair):
+        raise ValueError(f"{what} must be two whole numbers, like [1, 1]")
+    return int(pair[0]), int(pair[1])
 
 
 def kernel_to_text(kernel: np.ndarray) -> str:
