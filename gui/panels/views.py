@@ -56,5 +56,6 @@ class OutputView(ImagePanel):
         self.show_array(values, levels)
         lo, hi = format_number(values.min()), format_number(values.max())
         self.caption.setText(
-            f"True values from {lo} to {hi}; shown {MAPPING_EXPLANATIONS[self.mapping]}. "
+            f"True values from {lo} to {hi}; shown {MAPPING_EXPLANATIONS[self.mapping]} "
+            f"(Display tab: other mappings). "
             f"Computed in {result.seconds * 1000:.0f} ms.")
