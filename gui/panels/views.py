@@ -56,6 +56,5 @@ class OutputView(ImagePanel):
         self.show_array(values, levels)
         lo, hi = format_number(values.min()), format_number(values.max())
         self.caption.setText(
-            f"True values from {lo} to {hi}; shown {MAPPING_EXPLANATIONS[self.mapping]} "
-            f"(Display tab: other mappings). "
-            f"Computed in {result.seconds * 1000:.0f} ms.")
+            f"True values from {lo} to {hi}. Shown: {MAPPING_EXPLANATIONS[self.mapping]}; "
+            f"the Display tab has other mappings. Computed in {result.seconds * 1000:.0f} ms.")
