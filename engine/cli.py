@@ -10,11 +10,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from engine.display import auto_levels, to_uint8
-from engine.files import SaveError, save_npy, save_png
-from engine.images import ImageLoadError, load_image
+from engine.codegen import keras_script
+from engine.display import MAPPINGS, render
+from engine.files import SaveError, atomic_write_bytes, save_npy, save_png
+from engine.images import COLOR_MODES, ImageLoadError, load_image
+from engine.kernel_edits import to_channels
 from engine.kernel_text import parse_kernel
-from engine.spec import ConvSpec, ConvSpecError, format_shape, validate
+from engine.spec import ACTIVATIONS, ConvSpec, ConvSpecError, format_shape, validate
 
 OUTPUT_SUFFIXES = (".npy", ".png")
 
@@ -31,6 +33,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--padding", choices=("valid", "same"), default="valid")
     parser.add_argument("--dilation", nargs=2, type=int, default=(1, 1), metavar=("DH", "DW"))
     parser.add_argument("--bias", type=float, default=0.0)
+    parser.add_argument("--activation", choices=ACTIVATIONS, default="linear")
+    parser.add_argument("--color", choices=COLOR_MODES, default="gray",
+                        help="gray: one channel (Pillow 'L'); rgb: three channels, the kernel "
+                             "applied to each and summed (default: gray)")
+    parser.add_argument("--display", choices=MAPPINGS, default="auto",
+                        help="how -o OUT.png maps values to colours (default: auto, "
+                             "min black, max white)")
+    parser.add_argument("--emit-code", type=Path, metavar="FILE.py",
+                        help="also write the Keras script that reproduces this output")
     parser.add_argument("-o", "--output", type=Path,
                         help="save the raw float32 output (.npy) or the displayed image (.png)")
     return parser
@@ -40,11 +51,16 @@ def run(args: argparse.Namespace) -> tuple[int, ...]:
     """Do the work; raises the project's own errors for bad input."""
     if args.output is not None and args.output.suffix.lower() not in OUTPUT_SUFFIXES:
         raise SaveError(f"-o must end in .npy or .png, not {args.output.name!r}.")
-    spec = ConvSpec(kernel=parse_kernel(args.kernel), strides=tuple(args.strides),
-                    padding=args.padding, dilation=tuple(args.dilation), bias=args.bias)
+    channels = 3 if args.color == "rgb" else 1
+    spec = ConvSpec(kernel=to_channels(parse_kernel(args.kernel), channels),
+                    strides=tuple(args.strides), padding=args.padding,
+                    dilation=tuple(args.dilation), bias=args.bias, activation=args.activation)
     validate(spec)  # refuse bad settings before paying for the TensorFlow import
-    image = load_image(args.image)
+    image = load_image(args.image, color=args.color)
     validate(spec, image.hw, image.channels)
+    if args.emit_code is not None:
+        script = keras_script(spec, str(Path(args.image).resolve()), args.color)
+        atomic_write_bytes(args.emit_code, script.encode("utf-8"))
 
     from engine.keras_conv import convolve  # imports TensorFlow
 
@@ -54,7 +70,7 @@ def run(args: argparse.Namespace) -> tuple[int, ...]:
         if args.output.suffix.lower() == ".npy":
             save_npy(args.output, output)
         else:
-            save_png(args.output, to_uint8(output[0, :, :, 0], auto_levels(output)))
+            save_png(args.output, render(output[0, :, :, 0], args.display))
     return output.shape
 
 

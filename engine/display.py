@@ -2,12 +2,33 @@
 
 A 3x3 box sum of 0-255 pixels reaches 2295 and a random kernel gives negative values, so the
 mapping is a teaching choice, not a detail. The raw float32 output is never changed; only the
-levels (the value shown black and the value shown white) are chosen here.
+levels (the value shown at each end of the scale) and a lookup table (the colour for each step
+between them) are chosen here.
+
+Mappings: ``"auto"`` (min..max, like imshow), ``"clip"`` (0..255, what saving to an 8-bit
+image does), ``"diverging"`` (symmetric around 0: negative blue, 0 white, positive red) and
+``"abs"`` (absolute value: 0 black, the largest magnitude of either sign white).
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+MAPPINGS = ("auto", "clip", "diverging", "abs")
+MAPPING_LABELS = {
+    "auto": "auto range (min..max)",
+    "clip": "clip to 0..255",
+    "diverging": "diverging around 0",
+    "abs": "absolute value",
+}
+#: How each mapping reads, for the caption under the output.
+MAPPING_EXPLANATIONS = {
+    "auto": "minimum black, maximum white (what imshow does)",
+    "clip": "0 and below black, 255 and above white, as an 8-bit image would store it",
+    "diverging": "negative blue, 0 white, positive red, symmetric around 0",
+    "abs": "|value|: 0 black, the largest magnitude (of either sign) white",
+}
+LUT_SIZE = 256
 
 
 def auto_levels(values: np.ndarray) -> tuple[float, float]:
@@ -20,8 +41,60 @@ def auto_levels(values: np.ndarray) -> tuple[float, float]:
     return lo, hi
 
 
+def symmetric_levels(values: np.ndarray) -> tuple[float, float]:
+    """(-m, m) with m the largest magnitude, so 0 sits exactly in the middle."""
+    m = float(np.max(np.abs(values))) if values.size else 0.0
+    m = m if m > 0 else 1.0
+    return -m, m
+
+
+def _signed_distance(size: int) -> np.ndarray:
+    """Each LUT entry's position in -1..1, with the two middle entries of an even-sized table
+    both at exactly 0, so a value of 0 gets the centre colour whichever way it rounds."""
+    t = np.linspace(-1.0, 1.0, size)
+    half_step = 1.0 / (size - 1) if size % 2 == 0 else 0.0
+    return np.sign(t) * np.maximum(np.abs(t) - half_step, 0) / (1 - half_step)
+
+
+def diverging_lut(size: int = LUT_SIZE) -> np.ndarray:
+    """(size, 3) uint8: blue at the low end, white in the middle, red at the high end."""
+    t = _signed_distance(size)
+    fade = 255 * (1 - np.abs(t))  # the other two channels fade out away from 0
+    red = np.where(t < 0, fade, 255)
+    blue = np.where(t > 0, fade, 255)
+    return np.rint(np.stack([red, fade, blue], axis=1)).astype(np.uint8)
+
+
+def abs_lut(size: int = LUT_SIZE) -> np.ndarray:
+    """(size, 3) uint8 over levels (-m, m): brightness |t|, so -m and m are both white."""
+    gray = np.rint(255 * np.abs(_signed_distance(size)))
+    return np.repeat(gray[:, None], 3, axis=1).astype(np.uint8)
+
+
+def map_levels(values: np.ndarray, mode: str) -> tuple[tuple[float, float], np.ndarray | None]:
+    """(levels, lut) for ``mode``; lut None means plain gray. The values stay as they are:
+    even "abs" maps -v and v to the same brightness through its lookup table."""
+    if mode == "auto":
+        return auto_levels(values), None
+    if mode == "clip":
+        return (0.0, 255.0), None
+    if mode == "diverging":
+        return symmetric_levels(values), diverging_lut()
+    if mode == "abs":
+        return symmetric_levels(values), abs_lut()
+    raise ValueError(f"display mapping must be one of {MAPPINGS}, not {mode!r}")
+
+
 def to_uint8(values: np.ndarray, levels: tuple[float, float]) -> np.ndarray:
     """Scale ``values`` so levels[0] -> 0 and levels[1] -> 255, clipping outside."""
     lo, hi = levels
     scaled = (np.asarray(values, np.float32) - lo) * (255.0 / (hi - lo))
     return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+
+
+def render(values: np.ndarray, mode: str) -> np.ndarray:
+    """The (H, W) values as the screen shows them: (H, W) uint8 gray for auto and clip,
+    (H, W, 3) uint8 RGB for the colour-mapped modes (for PNG export)."""
+    levels, lut = map_levels(values, mode)
+    steps = to_uint8(values, levels)
+    return steps if lut is None else lut[steps]

@@ -152,7 +152,9 @@ def validate(spec: ConvSpec, image_hw: tuple[int, int] | None = None,
     if max(spec.strides) > 1 and max(spec.dilation) > 1:
         raise ConvSpecError(
             f"Keras cannot combine strides > 1 with dilation > 1 (strides {spec.strides}, "
-            f"dilation {spec.dilation}). Set the strides to 1, or the dilation to 1.")
+            f"dilation {spec.dilation}). In the Layer controls set \"Strides (rows, cols)\" to "
+            f"1, 1 or \"Dilation (rows, cols)\" to 1, 1 (command line: --strides 1 1 or "
+            f"--dilation 1 1).")
     if image_channels is not None and image_channels != spec.channels:
         raise ConvSpecError(
             f"The kernel has {spec.channels} input channel(s) but the image has "

@@ -6,6 +6,7 @@ engine worker, and the views repaint from its results.
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -25,8 +27,13 @@ from engine.images import ImageLoadError, LoadedImage, load_image
 from engine.presets import glorot_uniform
 from engine.resources import default_sample, sample_paths
 from engine.spec import ConvSpec
+from gui.color_mode import ColorModeSwitch
+from gui.file_actions import FileActions
+from gui.panels.code_panel import CodePanel
+from gui.panels.display_panel import DisplayPanel
 from gui.panels.explain_tabs import ExplainTabs
-from gui.panels.kernel_table import KernelTable
+from gui.panels.kernel_controls import KernelControls
+from gui.panels.kernel_tabs import KernelTabs
 from gui.panels.layer_controls import LayerControls
 from gui.panels.message_banner import MessageBanner
 from gui.panels.overlays import CoverageOverlay
@@ -34,6 +41,7 @@ from gui.panels.shape_panel import ShapePanel
 from gui.panels.views import InputView, OutputView
 from gui.pipeline import LivePipeline
 from gui.state import AppState
+from gui.undo import UndoHistory, UndoKeysToHistory
 
 IMAGE_FILTER = ("Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.pgm *.ppm);;"
                 "All files (*)")
@@ -44,32 +52,54 @@ def lesson_start_spec(seed: int | None = None) -> ConvSpec:
     return ConvSpec(kernel=glorot_uniform((3, 3), seed=seed), strides=(2, 1), padding="valid")
 
 
+def _keys(text: str, standard: QKeySequence.StandardKey) -> list[QKeySequence]:
+    """``text`` plus the platform's own keys for the same action, each once (a key bound
+    twice to one action is ambiguous and then never fires)."""
+    keys = [QKeySequence(text)]
+    keys += [k for k in QKeySequence.keyBindings(standard) if k.toString() != text]
+    return keys
+
+
 class MainWindow(QMainWindow):
     def __init__(self, image_path: str | Path | None = None, seed: int | None = None,
                  parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle("ConvScope: a live Keras Conv2D")
         self.setAcceptDrops(True)
+        seed = seed if seed is not None else random.randrange(1000)  # shown, so reproducible
         self.state = AppState(lesson_start_spec(seed))
         self.pipeline = LivePipeline(self.state, self)
 
         self.input_view = InputView(self.state)
         self.output_view = OutputView()
-        self.kernel_table = KernelTable(self.state)
+        self.kernel_tabs = KernelTabs(self.state)
+        self.kernel_table = self.kernel_tabs.shared_table
+        self.kernel_controls = KernelControls(
+            self.state, seed, lambda: not self.kernel_tabs.per_channel)
         self.layer_controls = LayerControls(self.state)
+        self.display_panel = DisplayPanel(self.state)
+        self.code_panel = CodePanel(self.state)
         self.shape_panel = ShapePanel(self.state)
         self.banner = MessageBanner()
         self.coverage = CoverageOverlay(self.state, self.input_view)
         self.explain_tabs = ExplainTabs(self.state, self.pipeline, self.input_view,
-                                        self.output_view, lambda: self.open_path(
-                                            default_sample()), seed)
+                                        self.output_view, self._open_lesson_image, seed)
+        self.color_switch = ColorModeSwitch(self.state, self.banner.set_problem)
+        self.history = UndoHistory(self.state, self.set_color_mode, self)
+        self.files = FileActions(self.state, self.output_view, self._report,
+                                 self.set_color_mode)
         self._build_layout()
         self._build_menus()
 
         self.pipeline.outputChanged.connect(self.output_view.show_result)
+        self.pipeline.outputChanged.connect(self.display_panel.show_result)
         self.pipeline.problemChanged.connect(self.banner.set_problem)
         self.pipeline.engineStatusChanged.connect(self.banner.set_engine_status)
-        self.kernel_table.entryRefused.connect(self.banner.set_problem)
+        self.kernel_tabs.entryRefused.connect(self.banner.set_problem)
+        self.kernel_controls.messageRequested.connect(self.banner.set_problem)
+        self.layer_controls.colorRequested.connect(self.set_color_mode)
+        self.state.displayMappingChanged.connect(self.output_view.set_mapping)
+        self.output_view.set_mapping(self.state.display_mapping)
 
         self.open_path(image_path or default_sample())
         self.pipeline.start()
@@ -85,23 +115,32 @@ class MainWindow(QMainWindow):
         views_and_tabs.addWidget(self.explain_tabs)
         views_and_tabs.setSizes([440, 300])
 
-        kernel_box = QGroupBox("Kernel (weights)")
-        kernel_layout = QVBoxLayout(kernel_box)
-        kernel_layout.addWidget(self.kernel_table)
+        kernel_page = QWidget()
+        kernel_layout = QVBoxLayout(kernel_page)
+        kernel_layout.addWidget(self.kernel_tabs, stretch=1)
         hint = QLabel("Type a number in any cell; the output updates at once.")
         hint.setWordWrap(True)
         kernel_layout.addWidget(hint)
-        layer_box = QGroupBox("Layer")
-        QVBoxLayout(layer_box).addWidget(self.layer_controls)
+        kernel_layout.addWidget(self.kernel_controls)
+        layer_page = QWidget()
+        layer_layout = QVBoxLayout(layer_page)
+        layer_layout.addWidget(self.layer_controls)
+        layer_layout.addStretch(1)
+        self.side_tabs = QTabWidget()
+        self.side_tabs.setObjectName("sideTabs")
+        self.side_tabs.addTab(kernel_page, "Kernel")
+        self.side_tabs.addTab(layer_page, "Layer")
+        self.side_tabs.addTab(self.display_panel, "Display")
+        self.side_tabs.addTab(self.code_panel, "Code")
         shape_box = QGroupBox("Shapes (Keras NHWC)")
         QVBoxLayout(shape_box).addWidget(self.shape_panel)
 
         side = QWidget()
-        side.setMinimumWidth(300)
-        side.setMaximumWidth(420)
+        side.setMinimumWidth(330)
+        side.setMaximumWidth(460)
         side_layout = QVBoxLayout(side)
-        side_layout.addWidget(kernel_box, stretch=1)
-        side_layout.addWidget(layer_box)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(self.side_tabs, stretch=1)
         side_layout.addWidget(shape_box)
 
         body = QHBoxLayout()
@@ -125,10 +164,27 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _checked=False, p=path: self.open_path(p))
             samples.addAction(action)
         file_menu.addSeparator()
+        for text, handler in (("&Load kernel...", self.files.ask_load_kernel),
+                              ("Sa&ve kernel...", self.files.ask_save_kernel),
+                              ("Export output &image (PNG)...", self.files.ask_export_png),
+                              ("Export output &array (.npy)...", self.files.ask_export_npy)):
+            action = QAction(text, self)
+            action.triggered.connect(lambda _checked=False, h=handler: h(self))
+            file_menu.addAction(action)
+        file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self.undo_action = self.history.stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcuts(_keys("Ctrl+Z", QKeySequence.StandardKey.Undo))
+        self.redo_action = self.history.stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts(_keys("Ctrl+Shift+Z", QKeySequence.StandardKey.Redo))
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        self._undo_keys = UndoKeysToHistory(self)
+        self._undo_keys.watch_spinboxes(self)
         help_menu = self.menuBar().addMenu("&Help")
         lesson_action = QAction("&Lesson", self)
         lesson_action.setObjectName("lessonAction")
@@ -139,21 +195,50 @@ class MainWindow(QMainWindow):
         """Help > Lesson: the lesson panel at step 1 (the ascent photo, an untrained layer)."""
         self.explain_tabs.start_lesson()
 
+    def _open_lesson_image(self) -> None:
+        """The lesson works on the one-channel ascent photo, whatever mode the window is in."""
+        if self.state.color != "gray":
+            self.set_color_mode("gray")
+        self.open_path(default_sample())
+
     # -- opening images ---------------------------------------------------------------
     def open_path(self, path: str | Path) -> LoadedImage | None:
         """Load ``path`` as the input (File > Open, drag and drop, samples, the command
         line). On failure the current image stays and the reason is shown, non-modally."""
         try:
-            image = load_image(path)
+            image = load_image(path, color=self.state.color)
         except ImageLoadError as exc:
             keep = " The previous image stays." if self.state.image is not None else ""
             self.banner.set_problem(f"{exc}{keep}")
             self.statusBar().showMessage(f"Could not open {Path(path).name}", 8000)
             return None
+        self.state.image_path = str(Path(path).resolve())
         self.state.set_image(image)
         self.setWindowTitle(f"ConvScope: {image.name}")
         self.statusBar().showMessage(f"Opened {image.name}", 4000)
         return image
+
+    def set_color_mode(self, color: str, spec: ConvSpec | None = None) -> bool:
+        """Reload the current image file as "gray" or "rgb" (see gui/color_mode.py)."""
+        return self.color_switch.switch(color, spec)
+
+    # -- kernel files and export (File menu): methods that take a path ----------------
+    def save_kernel(self, path: str | Path) -> bool:
+        return self.files.save_kernel(path)
+
+    def load_kernel(self, path: str | Path) -> bool:
+        return self.files.load_kernel(path)
+
+    def export_output_png(self, path: str | Path) -> bool:
+        return self.files.export_png(path)
+
+    def export_output_npy(self, path: str | Path) -> bool:
+        return self.files.export_npy(path)
+
+    def _report(self, message: str, problem: bool) -> None:
+        if problem:
+            self.banner.set_problem(message)
+        self.statusBar().showMessage(message, 8000)
 
     def _ask_open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open image", "", IMAGE_FILTER)

@@ -19,11 +19,16 @@ from engine.spec import ConvSpec
 class AppState(QObject):
     imageChanged = Signal(object)  # LoadedImage
     specChanged = Signal(object)  # ConvSpec
+    colorChanged = Signal(str)  # "gray" or "rgb"
+    displayMappingChanged = Signal(str)  # one of engine.display.MAPPINGS
 
     def __init__(self, spec: ConvSpec, image: LoadedImage | None = None, parent=None) -> None:
         super().__init__(parent)
         self._spec = spec
         self._image = image
+        self.color = "gray" if spec.channels == 1 else "rgb"
+        self.image_path: str | None = None  # the file the image came from, for reloading
+        self.display_mapping = "auto"
 
     @property
     def spec(self) -> ConvSpec:
@@ -46,10 +51,28 @@ class AppState(QObject):
     def update_spec(self, **changes) -> None:
         self.set_spec(self._spec.with_changes(**changes))
 
-    def set_kernel_entry(self, row: int, col: int, value: float) -> None:
+    def set_kernel_entry(self, row: int, col: int, value: float,
+                         channel: int | None = None) -> None:
+        """One weight; ``channel`` None sets it on every channel (one shared kernel)."""
         kernel = np.array(self._spec.kernel)
-        kernel[row, col] = value
+        if kernel.ndim == 2 or channel is None:
+            kernel[row, col] = value
+        else:
+            kernel[row, col, channel] = value
         self.update_spec(kernel=kernel)
+
+    def set_color_image(self, color: str, image: LoadedImage, spec: ConvSpec) -> None:
+        """Switch the channel mode in one step: image and kernel change together, so no
+        listener ever sees a 3-channel kernel with a 1-channel image."""
+        self.color, self._image, self._spec = color, image, spec
+        self.colorChanged.emit(color)
+        self.imageChanged.emit(image)
+        self.specChanged.emit(spec)
+
+    def set_display_mapping(self, mode: str) -> None:
+        if mode != self.display_mapping:
+            self.display_mapping = mode
+            self.displayMappingChanged.emit(mode)
 
 
 @contextlib.contextmanager

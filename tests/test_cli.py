@@ -55,3 +55,13 @@ def test_bad_inputs_exit_1_with_one_line(run_main, tmp_path):
 def test_usage_mistakes_exit_2(run_main):
     assert run_main("convolve").returncode == 2
     assert run_main("convolve", ASCENT, "--padding", "full").returncode == 2
+
+
+def test_png_with_a_display_mapping(run_main, tmp_path):
+    out = tmp_path / "div.png"
+    result = run_main("convolve", ASCENT, "--kernel", "-1 0 1", "--display", "diverging",
+                      "-o", out)
+    assert result.returncode == 0, result.stderr
+    png = np.asarray(Image.open(out))
+    assert png.shape == (512, 510, 3)  # colour: blue for negative, red for positive
+    assert (png[:, :, 2] == 255).any() and (png[:, :, 0] == 255).any()

@@ -283,3 +283,15 @@ def test_next_on_the_lesson_tab_starts_the_lesson(qtbot, window):
     qtbot.mouseClick(nxt, Qt.MouseButton.LeftButton)
     assert find(window, QLabel, "lessonStep").text() == "Step 1 of 4"
     assert "(1, 255, 510, 1)" in find(window, QLabel, "outputShape").text()
+
+
+def test_lesson_from_rgb_mode_returns_to_one_gray_channel(qtbot, window, ascent_pixels):
+    window.open_path(FACE)
+    assert window.set_color_mode("rgb")
+    assert window.state.image.channels == 3
+    window.start_lesson()
+    assert window.state.color == "gray"
+    assert window.state.image.name == "ascent.png" and window.state.image.channels == 1
+    assert window.state.spec.weights_shape == (3, 3, 1, 1)
+    wait_for(qtbot, window, reference(window))
+    assert "(1, 255, 510, 1)" in find(window, QLabel, "outputShape").text()

@@ -87,7 +87,7 @@ class ImagePanel(QWidget):
             self.pixelHovered.emit(-1, -1)
             return
         row, col = pixel
-        value = format_number(self._values[row, col])
+        value = ", ".join(format_number(v) for v in np.atleast_1d(self._values[row, col]))
         self.readout.setText(f"row {row}, column {col}: {value}")
         self.pixelHovered.emit(row, col)
 

@@ -21,10 +21,12 @@ INVALID_BRUSH = QBrush(QColor("#f8c8c8"))
 class KernelTable(QTableWidget):
     entryRefused = Signal(str)  # why a typed entry was not applied
 
-    def __init__(self, state: AppState, parent=None) -> None:
+    def __init__(self, state: AppState, channel: int | None = None,
+                 name: str = "kernelTable", parent=None) -> None:
         super().__init__(parent)
-        self.setObjectName("kernelTable")
+        self.setObjectName(name)
         self.state = state
+        self.channel = channel  # which input channel this table edits; None: all of them
         self._own_edit = False
         self.setToolTip("Kernel weights. Keras slides this window over the image without "
                         "flipping it (cross-correlation).")
@@ -44,7 +46,7 @@ class KernelTable(QTableWidget):
     def show_spec(self, spec: ConvSpec) -> None:
         """Mirror the state's kernel. A refused cell keeps its text while the user edits other
         cells; a kernel set from elsewhere (a preset, undo, a file) replaces it."""
-        kernel = spec.kernel if spec.kernel.ndim == 2 else spec.kernel[:, :, 0]
+        kernel = spec.kernel if spec.kernel.ndim == 2 else spec.kernel[:, :, self.channel or 0]
         rows, cols = kernel.shape
         with signals_blocked(self):
             if (self.rowCount(), self.columnCount()) != (rows, cols):
@@ -77,7 +79,7 @@ class KernelTable(QTableWidget):
         self._mark(item, None)
         self._own_edit = True
         try:
-            self.state.set_kernel_entry(item.row(), item.column(), value)
+            self.state.set_kernel_entry(item.row(), item.column(), value, self.channel)
         finally:
             self._own_edit = False
 

@@ -1,8 +1,11 @@
-"""Strides, padding and bias: the layer settings beside the kernel."""
+"""Input channels, strides, padding, dilation, bias and activation: the layer settings
+beside the kernel."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
@@ -11,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.spec import MAX_ABS_WEIGHT, MAX_STEP, ConvSpec
+from engine.spec import ACTIVATIONS, MAX_ABS_WEIGHT, MAX_STEP, ConvSpec
 from gui.state import AppState, signals_blocked
 
 
@@ -24,10 +27,23 @@ def _step_spinbox(name: str, tooltip: str) -> QSpinBox:
     return box
 
 
+COLOR_LABELS = {"gray": "grayscale (1 channel)", "rgb": "RGB (3 channels)"}
+
+
 class LayerControls(QWidget):
+    colorRequested = Signal(str)  # the user asked for another channel mode (needs a reload)
+
     def __init__(self, state: AppState, parent=None) -> None:
         super().__init__(parent)
         self.state = state
+        self.channel_mode = QComboBox()
+        self.channel_mode.setObjectName("channelMode")
+        for color, label in COLOR_LABELS.items():
+            self.channel_mode.addItem(label, color)
+        self.channel_mode.setToolTip(
+            "grayscale: the image enters as one channel (Pillow 'L').\n"
+            "RGB: three channels; the kernel gets one plane per channel and the layer sums "
+            "the three results into its one output channel.")
         self.stride_rows = _step_spinbox("strideRows", "How many rows the window moves per step.")
         self.stride_cols = _step_spinbox("strideCols",
                                          "How many columns the window moves per step.")
@@ -44,25 +60,56 @@ class LayerControls(QWidget):
         self.bias.setRange(-MAX_ABS_WEIGHT, MAX_ABS_WEIGHT)
         self.bias.setDecimals(3)
         self.bias.setToolTip("Added to every output value after the weighted sum.")
+        self.dilation_rows = _step_spinbox(
+            "dilationRows", "Rows between the kernel's taps (1: next to each other).")
+        self.dilation_cols = _step_spinbox(
+            "dilationCols", "Columns between the kernel's taps (1: next to each other).")
+        self.activation = QComboBox()
+        self.activation.setObjectName("activationCombo")
+        self.activation.addItems(ACTIVATIONS)
+        self.activation.setToolTip("linear: the sum + bias as it is. relu: negative results "
+                                   "become 0.")
 
         strides = QHBoxLayout()
         strides.addWidget(self.stride_rows)
         strides.addWidget(self.stride_cols)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
+        dilation = QHBoxLayout()
+        dilation.addWidget(self.dilation_rows)
+        dilation.addWidget(self.dilation_cols)
+        form.addRow("Input channels", self.channel_mode)
         form.addRow("Strides (rows, cols)", strides)
         form.addRow("Padding", self.padding_same)
+        form.addRow("Dilation (rows, cols)", dilation)
         form.addRow("Bias", self.bias)
+        form.addRow("Activation", self.activation)
 
         self.stride_rows.valueChanged.connect(self._on_strides)
         self.stride_cols.valueChanged.connect(self._on_strides)
         self.padding_same.toggled.connect(self._on_padding)
         self.bias.valueChanged.connect(lambda value: state.update_spec(bias=value))
+        self.dilation_rows.valueChanged.connect(self._on_dilation)
+        self.dilation_cols.valueChanged.connect(self._on_dilation)
+        self.activation.currentTextChanged.connect(
+            lambda name: state.update_spec(activation=name))
+        self.channel_mode.currentIndexChanged.connect(
+            lambda _index: self.colorRequested.emit(self.channel_mode.currentData()))
         state.specChanged.connect(self.show_spec)
+        state.colorChanged.connect(self.show_color)
         self.show_spec(state.spec)
+        self.show_color(state.color)
+
+    def show_color(self, color: str) -> None:
+        with signals_blocked(self.channel_mode):
+            self.channel_mode.setCurrentIndex(self.channel_mode.findData(color))
 
     def show_spec(self, spec: ConvSpec) -> None:
-        with signals_blocked(self.stride_rows, self.stride_cols, self.padding_same, self.bias):
+        with signals_blocked(self.stride_rows, self.stride_cols, self.padding_same, self.bias,
+                             self.dilation_rows, self.dilation_cols, self.activation):
+            self.dilation_rows.setValue(spec.dilation[0])
+            self.dilation_cols.setValue(spec.dilation[1])
+            self.activation.setCurrentText(spec.activation)
             self.stride_rows.setValue(spec.strides[0])
             self.stride_cols.setValue(spec.strides[1])
             self.padding_same.setChecked(spec.padding == "same")
@@ -72,6 +119,9 @@ class LayerControls(QWidget):
 
     def _on_strides(self) -> None:
         self.state.update_spec(strides=(self.stride_rows.value(), self.stride_cols.value()))
+
+    def _on_dilation(self) -> None:
+        self.state.update_spec(dilation=(self.dilation_rows.value(), self.dilation_cols.value()))
 
     def _on_padding(self, same: bool) -> None:
         self.state.update_spec(padding="same" if same else "valid")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.display import auto_levels
+from engine.display import MAPPING_EXPLANATIONS, auto_levels, map_levels
 from engine.images import LoadedImage
 from engine.kernel_text import format_number
 from gui.panels.image_panel import ImagePanel
@@ -11,7 +11,7 @@ from gui.state import AppState
 
 
 class InputView(ImagePanel):
-    """The image exactly as the layer receives it (one channel, unscaled)."""
+    """The image exactly as the layer receives it (one or three channels, unscaled)."""
 
     def __init__(self, state: AppState, parent=None) -> None:
         super().__init__("Input image", "inputView", parent)
@@ -20,8 +20,9 @@ class InputView(ImagePanel):
             self.show_image(state.image)
 
     def show_image(self, image: LoadedImage) -> None:
-        pixels = image.pixels if image.channels == 1 else image.pixels.mean(axis=2)
-        self.show_array(pixels, auto_levels(pixels))
+        pixels = image.pixels
+        # colour: R, G, B as they are (0-255); one channel: stretched like the output
+        self.show_array(pixels, auto_levels(pixels) if image.channels == 1 else (0, 255))
         notes = " ".join(image.notes)
         self.caption.setText(f"{image.name}: {image.hw[0]} x {image.hw[1]} pixels, values "
                              f"{format_number(pixels.min())} to {format_number(pixels.max())}. "
@@ -29,18 +30,31 @@ class InputView(ImagePanel):
 
 
 class OutputView(ImagePanel):
-    """The raw float32 layer output; the levels alone decide what is black and white."""
+    """The raw float32 layer output, never altered: the display mapping is only levels and a
+    lookup table, so the value under the cursor is always the layer's own."""
 
     def __init__(self, parent=None) -> None:
         super().__init__("Conv2D output", "outputView", parent)
         self.caption.setText("The output appears when the Keras engine has loaded.")
+        self.mapping = "auto"
+        self.result: ConvResult | None = None
 
     def show_result(self, result: ConvResult) -> None:
+        self.result = result
+        self._redraw()
+
+    def set_mapping(self, mode: str) -> None:
+        self.mapping = mode
+        if self.result is not None:
+            self._redraw()
+
+    def _redraw(self) -> None:
+        result = self.result
         values = result.output[0, :, :, 0]
-        levels = auto_levels(values)
+        levels, lut = map_levels(values, self.mapping)
+        self.image_item.setLookupTable(lut, update=False)
         self.show_array(values, levels)
         lo, hi = format_number(values.min()), format_number(values.max())
         self.caption.setText(
-            f"Values from {lo} (black) to {hi} (white): the output is signed and unbounded, "
-            f"so the display stretches its own range. Computed in "
-            f"{result.seconds * 1000:.0f} ms.")
+            f"True values from {lo} to {hi}. Shown: {MAPPING_EXPLANATIONS[self.mapping]}; "
+            f"the Display tab has other mappings. Computed in {result.seconds * 1000:.0f} ms.")

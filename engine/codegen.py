@@ -1,0 +1,106 @@
+"""The runnable Keras script that reproduces what ConvScope shows.
+
+The script loads the image the way ``engine.images.load_image`` does (Pillow, EXIF rotation,
+"L" or "RGB", float32, unscaled), builds the same ``keras.layers.Conv2D``, sets the exact
+weights and bias as literals, calls ``layer(x)`` and saves the output to the .npy file named
+on its command line. Weights are written with the shortest text that reads back to the same
+float32, so the script's output equals the app's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.spec import ConvSpec, format_shape
+
+_HIGH_DEPTH_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")
+
+
+def float_literal(value: float) -> str:
+    """The shortest decimal that converts back to exactly this float32."""
+    text = np.format_float_positional(np.float32(value), unique=True, trim="-")
+    return "0" if text in ("0", "-0") else text
+
+
+def plane_literal(plane: np.ndarray) -> str:
+    """A (rows, cols) kernel as nested lists, one row per line, as the table shows it."""
+    rows = ["    [" + ", ".join(float_literal(v) for v in row) + "],"
+            for row in np.asarray(plane, np.float32)]
+    return "[\n" + "\n".join(rows) + "\n]"
+
+
+def _kernel_lines(spec: ConvSpec) -> list[str]:
+    shape = format_shape(spec.weights_shape)
+    if spec.channels == 1:
+        return [f"kernel = np.array({plane_literal(spec.kernel)}, dtype=np.float32)",
+                f"kernel = kernel.reshape{shape}"]
+    suffixes = "rgb" if spec.channels == 3 else range(spec.channels)
+    names = [f"weights_{c}" for c in suffixes]
+    lines = [f"{name} = {plane_literal(spec.kernel[:, :, c])}" for c, name in enumerate(names)]
+    return [*lines,
+            f"kernel = np.stack([{', '.join(names)}], axis=-1).astype(np.float32)  "
+            "# one plane per input channel",
+            f"kernel = kernel.reshape{shape}  # summed over the channels by the layer"]
+
+
+def _loading_lines(image_path: str | None, color: str) -> list[str]:
+    path = repr(str(image_path)) if image_path else repr("IMAGE.png")
+    note = [] if image_path else ["# This image was not opened from a file: put its path here."]
+    if color == "rgb":
+        convert = ['x = np.asarray(image.convert("RGB"), dtype=np.float32)  '
+                   '# (H, W, 3), 0-255, unscaled']
+    else:
+        convert = [f"if image.mode in {_HIGH_DEPTH_MODES!r}:  # 16-bit and float images "
+                   "keep their values",
+                   "    x = np.asarray(image, dtype=np.float32)",
+                   "else:",
+                   '    x = np.asarray(image.convert("L"), dtype=np.float32)  '
+                   '# (H, W), 0-255, unscaled',
+                   "x = x[:, :, np.newaxis]"]
+    return [*note,
+            f"with Image.open({path}) as image:",
+            "    image.load()",
+            "    image = ImageOps.exif_transpose(image)  # as the app does: EXIF rotation",
+            *("    " + line for line in convert),
+            "x = x[np.newaxis]  # NHWC: (1, H, W, channels)"]
+
+
+def keras_script(spec: ConvSpec, image_path: str | None, color: str = "gray") -> str:
+    """The complete script for ``spec`` applied to the image at ``image_path``."""
+    channels = "1 channel" if spec.channels == 1 else f"{spec.channels} channels"
+    lines = [
+        '"""Reproduces a ConvScope output with a real Keras Conv2D.',
+        "",
+        "Usage: python THIS_FILE.py [OUT.npy]",
+        '"""',
+        "import os",
+        "import sys",
+        "",
+        'os.environ.setdefault("KERAS_BACKEND", "tensorflow")',
+        'os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")',
+        "",
+        "import keras",
+        "import numpy as np",
+        "from PIL import Image, ImageOps",
+        "",
+        *_loading_lines(image_path, color),
+        "",
+        "layer = keras.layers.Conv2D(",
+        f"    filters=1, kernel_size={spec.kernel_size}, strides={spec.strides},",
+        f"    padding={spec.padding!r}, dilation_rate={spec.dilation},",
+        f"    activation={spec.activation!r}, use_bias=True)",
+        f"layer.build((None, None, None, {spec.channels}))  # {channels} in, 1 filter out",
+        "",
+        f"# Keras stores the kernel as (rows, cols, in_channels, filters) = "
+        f"{format_shape(spec.weights_shape)}",
+        *_kernel_lines(spec),
+        f"bias = np.array([{float_literal(spec.bias)}], dtype=np.float32)  # shape (1,)",
+        "layer.set_weights([kernel, bias])",
+        "",
+        "y = keras.ops.convert_to_numpy(layer(keras.ops.convert_to_tensor(x)))",
+        "print(tuple(int(v) for v in y.shape))  # NHWC: (1, H_out, W_out, 1)",
+        "if len(sys.argv) > 1:",
+        "    np.save(sys.argv[1], y.astype(np.float32))",
+        "",
+    ]
+    return "\n".join(lines)

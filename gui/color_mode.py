@@ -1,0 +1,43 @@
+"""Switching the input between one grayscale channel and three RGB channels.
+
+The image is reloaded from its file in the new mode (the pixels differ, not just their
+shape) and the kernel gets the matching number of channel planes in the same step. If the
+file cannot be read any more, the reason is shown and everything stays as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from engine.images import ImageLoadError, load_image
+from engine.kernel_edits import to_channels
+from engine.spec import ConvSpec
+from gui.state import AppState
+
+
+class ColorModeSwitch:
+    def __init__(self, state: AppState, report_problem: Callable[[str], None]) -> None:
+        self.state = state
+        self.report_problem = report_problem
+
+    def switch(self, color: str, spec: ConvSpec | None = None) -> bool:
+        """Reload the current image as ``color`` with ``spec``, or with the current kernel
+        repeated on every channel (RGB) or reduced to its R plane (gray)."""
+        state = self.state
+        if spec is None:
+            channels = 1 if color == "gray" else 3
+            spec = state.spec.with_changes(kernel=to_channels(state.spec.kernel, channels))
+        if state.image_path is None:
+            return self._refuse("This image was not opened from a file, so it cannot be "
+                                "reloaded in another channel mode.")
+        try:
+            image = load_image(state.image_path, color=color)
+        except ImageLoadError as exc:
+            return self._refuse(f"Could not reload the image as {color}: {exc}")
+        state.set_color_image(color, image, spec)
+        return True
+
+    def _refuse(self, message: str) -> bool:
+        self.report_problem(message)
+        self.state.colorChanged.emit(self.state.color)  # controls show the mode still in force
+        return False

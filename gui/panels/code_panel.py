@@ -1,0 +1,57 @@
+"""The Keras script that reproduces the current output, always in step with the controls.
+
+Read-only: the code follows the window, not the other way round. Copy puts the whole script
+on the clipboard; saved as a file, ``python FILE.py OUT.npy`` writes the output the window
+shows.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+
+from engine.codegen import keras_script
+from gui.state import AppState
+
+
+class CodePanel(QWidget):
+    def __init__(self, state: AppState, parent=None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.view = QPlainTextEdit()
+        self.view.setObjectName("codeView")
+        self.view.setReadOnly(True)
+        self.view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.copy = QPushButton("Copy")
+        self.copy.setObjectName("copyCode")
+        self.copy.setToolTip("Copy the script to the clipboard.")
+        note = QLabel("Runnable Keras code for the output on screen: "
+                      "python FILE.py OUT.npy saves the same array.")
+        note.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(note, stretch=1)
+        top.addWidget(self.copy)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.view, stretch=1)
+
+        self.copy.clicked.connect(self.copy_to_clipboard)
+        state.specChanged.connect(self.refresh)
+        state.imageChanged.connect(self.refresh)
+        self.refresh()
+
+    @property
+    def code(self) -> str:
+        return self.view.toPlainText()
+
+    def refresh(self, *_changed) -> None:
+        script = keras_script(self.state.spec, self.state.image_path, self.state.color)
+        if script != self.view.toPlainText():
+            scroll = self.view.verticalScrollBar().value()
+            self.view.setPlainText(script)
+            self.view.verticalScrollBar().setValue(scroll)
+
+    def copy_to_clipboard(self) -> None:
+        QGuiApplication.clipboard().setText(self.code)

@@ -1,0 +1,133 @@
+"""Undo and redo of every kernel and layer edit, as snapshots of the AppState.
+
+Each change of the spec (with the channel mode it belongs to) becomes one step on a
+QUndoStack, whatever widget made it, so the history needs no knowledge of the panels.
+Holding a spinbox arrow produces many changes of one setting in quick succession; those merge
+into a single step.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import QAbstractSpinBox, QWidget
+
+from engine.spec import ConvSpec
+from gui.state import AppState
+
+#: Changes of one setting closer together than this (seconds) merge into one undo step.
+MERGE_WINDOW_S = 0.8
+_MERGE_ID = 1
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    spec: ConvSpec
+    color: str
+
+
+def changed_setting(before: ConvSpec, after: ConvSpec) -> str | None:
+    """The one mergeable setting that differs (bias, strides, dilation, kernel size), else
+    None: separate cell edits, presets and multi-setting changes stay separate steps."""
+    if before.kernel.shape != after.kernel.shape:
+        return "kernel size" if before.channels == after.channels else None
+    if not np.array_equal(before.kernel, after.kernel):
+        return None
+    names = [name for name in ("bias", "strides", "dilation", "padding", "activation")
+             if getattr(before, name) != getattr(after, name)]
+    return names[0] if len(names) == 1 and names[0] in ("bias", "strides", "dilation") else None
+
+
+class SnapshotCommand(QUndoCommand):
+    def __init__(self, history: UndoHistory, before: Snapshot, after: Snapshot) -> None:
+        super().__init__()
+        self.history, self.before, self.after = history, before, after
+        self.setting = changed_setting(before.spec, after.spec)
+        self.stamp = time.monotonic()
+        self._done = True  # pushed after the change already happened
+        self.setText(self.setting or "kernel edit")
+
+    def id(self) -> int:
+        return _MERGE_ID if self.setting else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt override)
+        if (not isinstance(other, SnapshotCommand) or other.setting != self.setting
+                or other.stamp - self.stamp > MERGE_WINDOW_S):
+            return False
+        self.after, self.stamp = other.after, other.stamp
+        return True
+
+    def undo(self) -> None:
+        self.history.restore(self.before)
+
+    def redo(self) -> None:
+        if self._done:
+            self._done = False
+            return
+        self.history.restore(self.after)
+
+
+class UndoHistory:
+    """Watches the state and records each change; ``restore`` goes back to a snapshot.
+
+    ``switch_color(color, spec)`` is called when a snapshot has another channel mode, since
+    only the window can reload the image in that mode.
+    """
+
+    def __init__(self, state: AppState, switch_color: Callable[[str, ConvSpec], None],
+                 parent=None) -> None:
+        self.state = state
+        self.stack = QUndoStack(parent)
+        self._switch_color = switch_color
+        self._last = self._snapshot()
+        self._restoring = False
+        state.specChanged.connect(self._on_changed)
+
+    def _snapshot(self) -> Snapshot:
+        return Snapshot(self.state.spec, self.state.color)
+
+    def _on_changed(self, *_args) -> None:
+        current = self._snapshot()
+        if self._restoring or current.spec == self._last.spec:
+            self._last = current
+            return
+        before, self._last = self._last, current
+        self.stack.push(SnapshotCommand(self, before, current))
+
+    def restore(self, snapshot: Snapshot) -> None:
+        self._restoring = True
+        try:
+            if snapshot.color != self.state.color:
+                self._switch_color(snapshot.color, snapshot.spec)
+            else:
+                self.state.set_spec(snapshot.spec)
+        finally:
+            self._restoring = False
+            self._last = self._snapshot()
+
+
+class UndoKeysToHistory(QObject):
+    """Lets Ctrl+Z / Ctrl+Shift+Z reach the window's history while a spinbox has focus.
+
+    A spinbox's text field would otherwise claim these keys for its own text undo, which
+    only retypes a number (and so adds a step instead of going back one).
+    """
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.ShortcutOverride and (
+                event.matches(QKeySequence.StandardKey.Undo)
+                or event.matches(QKeySequence.StandardKey.Redo)
+                or event.keyCombination().toCombined() == QKeySequence("Ctrl+Shift+Z")[0]
+                .toCombined()):
+            event.ignore()
+            return True
+        return False
+
+    def watch_spinboxes(self, root: QWidget) -> None:
+        for box in root.findChildren(QAbstractSpinBox):
+            box.installEventFilter(self)  # the box passes the event on to its text field
