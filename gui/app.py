@@ -17,8 +17,22 @@ def run_app(argv: list[str]) -> int:
     from gui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("ConvScope")
-    app.setOrganizationName("ConvScope")
+    configure_application(app)
     window = MainWindow(args.image)
     window.show()
     return app.exec()
+
+
+def configure_application(app) -> None:
+    """Names (they place QSettings/QStandardPaths folders) and the icon every window shows."""
+    from PySide6.QtGui import QIcon
+
+    from engine.resources import icon_paths
+
+    app.setApplicationName("ConvScope")
+    app.setOrganizationName("ConvScope")
+    app.setDesktopFileName("convscope")  # matches packaging/linux/convscope.desktop
+    icon = QIcon()
+    for path in icon_paths():
+        icon.addFile(str(path))
+    app.setWindowIcon(icon)
