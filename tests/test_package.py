@@ -131,3 +131,17 @@ def test_bundle_holds_the_resources_and_leaves_out_unused_parts(lab_copy):
     for unused in ("pytest", "_pytest", "pytestqt", "hypothesis", "tkinter", "matplotlib",
                    "PyQt5", "PyQt6", "PySide2", "setuptools", "pip", "pyqtgraph.examples"):
         assert not {m for m in modules if m == unused or m.startswith(unused + ".")}, unused
+
+
+def test_linux_menu_entry_installs_for_one_user(lab_copy, tmp_path):
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the .desktop entry is for Linux desktops")
+    share = tmp_path / "share"
+    result = subprocess.run([str(lab_copy / "install-desktop-entry.sh")], capture_output=True,
+                            text=True, env={**os.environ, "XDG_DATA_HOME": str(share)},
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    entry = (share / "applications" / "convscope.desktop").read_text()
+    assert f'Exec="{lab_copy / EXE_NAME}" %f' in entry
+    assert (share / "icons/hicolor/48x48/apps/convscope.png").stat().st_size > 0
+    assert (share / "icons/hicolor/scalable/apps/convscope.svg").exists()
