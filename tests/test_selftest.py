@@ -3,6 +3,7 @@
 import ast
 import configparser
 import os
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -83,6 +84,11 @@ def test_desktop_entry_and_windows_version_info():
     assert desktop["Type"] == "Application" and desktop["Name"] == "ConvScope"
     assert desktop["Exec"].endswith("/ConvScope %f") and desktop["Icon"] == "convscope"
     assert "Education;" in desktop["Categories"]
+    validator = shutil.which("desktop-file-validate")
+    if validator:  # freedesktop.org's own checker, where installed
+        checked = subprocess.run([validator, str(ROOT / "packaging/linux/convscope.desktop")],
+                                 capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
 
     sys.path.insert(0, str(ROOT / "packaging"))
     from version_info import project_version, version_tuple, windows_version_info
