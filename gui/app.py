@@ -8,7 +8,10 @@ import sys
 
 def run_app(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="convscope",
-                                     description="ConvScope: watch a Keras Conv2D work, live.")
+                                     description="ConvScope: watch a Keras Conv2D work, live.",
+                                     epilog="Also: 'convscope convolve IMAGE ...' (headless, "
+                                            "see 'convolve --help') and 'convscope --self-test' "
+                                            "(checks an install, no display needed).")
     parser.add_argument("image", nargs="?", help="image to open (default: the ascent sample)")
     args = parser.parse_args(argv)
 
