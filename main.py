@@ -2,6 +2,7 @@
 
     python main.py [IMAGE]
     python main.py convolve IMAGE [--kernel K] [--strides SH SW] [--padding valid|same] ...
+    python main.py --self-test
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ def main(argv: list[str] | None = None) -> int:
         from engine.cli import main as convolve_main
 
         return convolve_main(argv[1:])
+    if argv and argv[0] == "--self-test":
+        from gui.selftest_window import main as self_test_main
+
+        return self_test_main()
     from gui.app import run_app
 
     return run_app(argv)

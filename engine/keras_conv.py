@@ -18,6 +18,7 @@ import numpy as np
 
 from engine.images import LoadedImage
 from engine.spec import ConvSpec, validate
+from engine.user_folders import keras_home
 
 
 @contextlib.contextmanager
@@ -45,6 +46,7 @@ def _native_stderr_captured():
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("KERAS_HOME", str(keras_home()))  # not ~/.keras: see user_folders.py
 with _native_stderr_captured():
     import keras
 

@@ -24,3 +24,8 @@ def sample_paths() -> list[Path]:
 
 def default_sample() -> Path:
     return resources_dir() / DEFAULT_SAMPLE
+
+
+def icon_paths() -> list[Path]:
+    """The application icon's PNG sizes (resources/icon-16.png ... icon-256.png)."""
+    return sorted(resources_dir().glob("icon-*.png"), key=lambda p: int(p.stem.split("-")[1]))

@@ -8,7 +8,10 @@ import sys
 
 def run_app(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="convscope",
-                                     description="ConvScope: watch a Keras Conv2D work, live.")
+                                     description="ConvScope: watch a Keras Conv2D work, live.",
+                                     epilog="Also: 'convscope convolve IMAGE ...' (headless, "
+                                            "see 'convolve --help') and 'convscope --self-test' "
+                                            "(checks an install, no display needed).")
     parser.add_argument("image", nargs="?", help="image to open (default: the ascent sample)")
     args = parser.parse_args(argv)
 
@@ -17,8 +20,22 @@ def run_app(argv: list[str]) -> int:
     from gui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("ConvScope")
-    app.setOrganizationName("ConvScope")
+    configure_application(app)
     window = MainWindow(args.image)
     window.show()
     return app.exec()
+
+
+def configure_application(app) -> None:
+    """Names (they place QSettings/QStandardPaths folders) and the icon every window shows."""
+    from PySide6.QtGui import QIcon
+
+    from engine.resources import icon_paths
+
+    app.setApplicationName("ConvScope")
+    app.setOrganizationName("ConvScope")
+    app.setDesktopFileName("convscope")  # matches packaging/linux/convscope.desktop
+    icon = QIcon()
+    for path in icon_paths():
+        icon.addFile(str(path))
+    app.setWindowIcon(icon)

@@ -34,3 +34,16 @@ def run_main(tmp_path):
         return subprocess.run([sys.executable, str(ROOT / "main.py"), *map(str, args)],
                               capture_output=True, text=True, timeout=timeout, cwd=tmp_path)
     return run
+
+
+def assert_lesson_run(result, saved_npy, ascent_pixels) -> None:
+    """A `convolve ascent --strides 2 1 -o saved_npy` run (default all-ones kernel) printed
+    the lesson's shape and saved the box sums, as float32."""
+    from tests.numpy_reference import cross_correlate
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "(1, 255, 510, 1)"
+    saved = np.load(saved_npy)
+    assert saved.dtype == np.float32 and saved.shape == (1, 255, 510, 1)
+    np.testing.assert_allclose(saved, cross_correlate(ascent_pixels, np.ones((3, 3)), (2, 1)),
+                               rtol=1e-6)

@@ -3,19 +3,13 @@
 import numpy as np
 from PIL import Image
 
-from tests.conftest import ASCENT
-from tests.numpy_reference import cross_correlate
+from tests.conftest import ASCENT, assert_lesson_run
 
 
 def test_lesson_shape_and_raw_output(run_main, tmp_path, ascent_pixels):
     out = tmp_path / "out.npy"
     result = run_main("convolve", ASCENT, "--strides", "2", "1", "-o", out)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[0] == "(1, 255, 510, 1)"
-    saved = np.load(out)
-    assert saved.dtype == np.float32 and saved.shape == (1, 255, 510, 1)
-    np.testing.assert_allclose(saved, cross_correlate(ascent_pixels, np.ones((3, 3)), (2, 1)),
-                               rtol=1e-6)
+    assert_lesson_run(result, out, ascent_pixels)
 
 
 def test_same_padding_png_and_custom_kernel(run_main, tmp_path):
