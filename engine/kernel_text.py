@@ -10,22 +10,41 @@ import numpy as np
 
 from engine.spec import MAX_ABS_WEIGHT, ConvSpecError
 
+#: The smallest non-zero magnitude a kernel entry may have (float32's smallest normal).
+SMALLEST_WEIGHT = float(np.finfo(np.float32).tiny)
+
 
 def parse_number(text: str) -> float:
-    """One kernel entry, refused with a reason unless it is a finite number within bounds."""
+    """One kernel entry (a table cell, or one value of a text kernel), or a ConvSpecError
+    whose message says why it was refused. The bounds, and why:
+
+    - a plain decimal number ("2", "-0.5", "1e-3"); a comma as the decimal mark is refused
+      with a hint, since commas separate values in a text kernel;
+    - finite: "nan", "inf" and numbers too large for a float ("1e400") are refused, because
+      one NaN or infinity in the kernel turns every output value into NaN or infinity;
+    - magnitude at most MAX_ABS_WEIGHT (1e6, engine/spec.py), so sums over 16-bit pixels stay
+      far from float32 overflow;
+    - zero, or magnitude at least SMALLEST_WEIGHT (float32's smallest normal number, about
+      1.2e-38): anything smaller would silently become 0 or lose its precision in the layer.
+    """
     stripped = text.strip()
     if not stripped:
         raise ConvSpecError("Empty cell: type a number.")
     try:
         value = float(stripped)
     except ValueError:
-        raise ConvSpecError(f"{stripped!r} is not a number.") from None
-    if not math.isfinite(value):
+        hint = " Use a point for decimals, e.g. 0.5." if "," in stripped else ""
+        raise ConvSpecError(f"{stripped!r} is not a number.{hint}") from None
+    if math.isnan(value) or (math.isinf(value) and "inf" in stripped.lower()):
         raise ConvSpecError(f"{stripped!r} is not a finite number.")
     if abs(value) > MAX_ABS_WEIGHT:
         raise ConvSpecError(
             f"{stripped} is too large: entries must lie between "
             f"-{MAX_ABS_WEIGHT:g} and {MAX_ABS_WEIGHT:g}.")
+    if value != 0 and abs(value) < SMALLEST_WEIGHT:
+        raise ConvSpecError(
+            f"{stripped} is too small for float32 (it would become 0): use 0, or a value of "
+            f"at least {SMALLEST_WEIGHT:.2g} in size.")
     return value
 
 

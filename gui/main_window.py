@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.images import ImageLoadError, LoadedImage, load_image
+from engine.images import ImageLoadError, LoadedImage, load_image, readable_extensions
 from engine.presets import glorot_uniform
 from engine.resources import default_sample, sample_paths
 from engine.spec import ConvSpec
@@ -31,9 +31,10 @@ from gui.panels.message_banner import MessageBanner
 from gui.panels.shape_panel import ShapePanel
 from gui.panels.views import InputView, OutputView
 from gui.pipeline import LivePipeline
+from gui.settings import load_settings
 from gui.state import AppState
 
-IMAGE_FILTER = ("Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.pgm *.ppm);;"
+IMAGE_FILTER = (f"Images ({' '.join('*' + ext for ext in readable_extensions())});;"
                 "All files (*)")
 
 
@@ -48,6 +49,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setWindowTitle("ConvScope: a live Keras Conv2D")
         self.setAcceptDrops(True)
+        self.settings = load_settings()  # class defaults: file, then environment
         self.state = AppState(lesson_start_spec(seed))
         self.pipeline = LivePipeline(self.state, self)
 
@@ -66,6 +68,8 @@ class MainWindow(QMainWindow):
         self.kernel_table.entryRefused.connect(self.banner.set_problem)
 
         self.open_path(image_path or default_sample())
+        if self.settings.notes:
+            self.statusBar().showMessage(" ".join(self.settings.notes), 15000)
         self.pipeline.start()
         self.resize(1280, 760)
 
@@ -137,7 +141,8 @@ class MainWindow(QMainWindow):
         return image
 
     def _ask_open(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open image", "", IMAGE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open image", self.settings.image_folder,
+                                              IMAGE_FILTER)
         if path:
             self.open_path(path)
 
