@@ -101,8 +101,9 @@ def _read_file(path: Path, notes: list[str]) -> Settings:
     version = _as_int(ini.value(KEY_VERSION))
     if version != SETTINGS_VERSION:
         made_by = "an older" if version is None or version < SETTINGS_VERSION else "a newer"
+        found = "no version number" if version is None else f"version {version}"
         notes.append(f"Settings file {path.name} was written by {made_by} ConvScope "
-                     f"(version {version}, this one reads {SETTINGS_VERSION}): using the "
+                     f"({found}; this one reads version {SETTINGS_VERSION}): using the "
                      f"defaults.")
         return Settings()
     defaults = Settings()
