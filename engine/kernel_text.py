@@ -10,8 +10,9 @@ import numpy as np
 
 from engine.spec import MAX_ABS_WEIGHT, ConvSpecError
 
-#: The smallest non-zero magnitude a kernel entry may have (float32's smallest normal).
-SMALLEST_WEIGHT = float(np.finfo(np.float32).tiny)
+#: The smallest non-zero magnitude float32 holds (a subnormal); typed values that would round
+#: to 0 below it are refused.
+SMALLEST_WEIGHT = float(np.finfo(np.float32).smallest_subnormal)
 
 
 def parse_number(text: str) -> float:
@@ -24,8 +25,8 @@ def parse_number(text: str) -> float:
       one NaN or infinity in the kernel turns every output value into NaN or infinity;
     - magnitude at most MAX_ABS_WEIGHT (1e6, engine/spec.py), so sums over 16-bit pixels stay
       far from float32 overflow;
-    - zero, or magnitude at least SMALLEST_WEIGHT (float32's smallest normal number, about
-      1.2e-38): anything smaller would silently become 0 or lose its precision in the layer.
+    - zero, or a value that stays non-zero in float32 (magnitude above about 7e-46, see
+      SMALLEST_WEIGHT): anything smaller would silently become 0 in the layer.
     """
     stripped = text.strip()
     if not stripped:
@@ -41,7 +42,7 @@ def parse_number(text: str) -> float:
         raise ConvSpecError(
             f"{stripped} is too large: entries must lie between "
             f"-{MAX_ABS_WEIGHT:g} and {MAX_ABS_WEIGHT:g}.")
-    if value != 0 and abs(value) < SMALLEST_WEIGHT:
+    if value != 0 and np.float32(value) == 0:
         raise ConvSpecError(
             f"{stripped} is too small for float32 (it would become 0): use 0, or a value of "
             f"at least {SMALLEST_WEIGHT:.2g} in size.")
@@ -63,7 +64,10 @@ def parse_kernel(text: str) -> np.ndarray:
 
 
 def format_number(value: float) -> str:
-    """A kernel entry as the table shows it: short, but exact enough to round-trip float32."""
+    """A kernel entry as the table shows it: 6 significant digits, for reading. The state
+    keeps the full float32 value, so a weight like 0.12345679 is shown as 0.123457 but used
+    exactly; values with at most 6 significant digits (anything typed in a cell that short)
+    round-trip exactly."""
     text = f"{float(value):.6g}"
     return "0" if text == "-0" else text
 
