@@ -65,7 +65,9 @@ class MainWindow(QMainWindow):
         self.pipeline.outputChanged.connect(self.output_view.show_result)
         self.pipeline.problemChanged.connect(self.banner.set_problem)
         self.pipeline.engineStatusChanged.connect(self.banner.set_engine_status)
-        self.kernel_table.entryRefused.connect(self.banner.set_problem)
+        self.kernel_table.entryRefused.connect(self.banner.set_notice)
+        self.state.specChanged.connect(self.banner.clear_notice)
+        self.state.imageChanged.connect(self.banner.clear_notice)
 
         self.open_path(image_path or default_sample())
         if self.settings.notes:
@@ -132,10 +134,11 @@ class MainWindow(QMainWindow):
             image = load_image(path)
         except ImageLoadError as exc:
             keep = " The previous image stays." if self.state.image is not None else ""
-            self.banner.set_problem(f"{exc}{keep}")
+            self.banner.set_notice(f"{exc}{keep}")
             self.statusBar().showMessage(f"Could not open {Path(path).name}", 8000)
             return None
-        self.state.set_image(image)
+        self.banner.set_problem("")  # an earlier refusal no longer applies
+        self.state.set_image(image)  # (which may raise a new problem for this image)
         self.setWindowTitle(f"ConvScope: {image.name}")
         self.statusBar().showMessage(f"Opened {image.name}", 4000)
         return image
