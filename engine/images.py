@@ -150,7 +150,12 @@ def _check_pixel_count(name: str, size: tuple[int, int]) -> None:
 def _note_frames_and_depth(image: Image.Image, notes: list[str]) -> None:
     """What is lost before decoding: other frames, and bits Pillow drops (it reads 16-bit
     colour PNGs as 8-bit RGB)."""
-    frames = getattr(image, "n_frames", 1)
+    try:
+        frames = getattr(image, "n_frames", 1)
+    except Exception:  # later frames damaged: the first may still be fine
+        frames = 1
+        notes.append("Its later frames are damaged: showing the first.")
+        image.seek(0)
     if frames > 1:
         notes.append(f"{frames} frames: showing the first.")
     rawmodes = " ".join(str(tile.args) for tile in image.tile)
@@ -188,24 +193,24 @@ def _wide_values(image: Image.Image, notes: list[str]) -> np.ndarray:
     """16-bit, 32-bit integer and float images as stored: Pillow's convert("L") would clamp
     them to 255. NaN and infinity would poison every output they touch, so they become 0
     (and a note says so); magnitudes that could overflow float32 sums are refused."""
-    pixels = np.asarray(image, dtype=np.float64)
+    pixels = np.asarray(image, dtype=np.float32)
     bad = ~np.isfinite(pixels)
     if bad.any():
-        pixels = np.where(bad, 0.0, pixels)
+        pixels = np.where(bad, np.float32(0), pixels)
     span = f"{pixels.min():g} to {pixels.max():g}"
     kind = "float" if image.mode == "F" else "integer"
     notes.append(f"{image.mode} ({kind}) image: values kept as stored, {span}, not scaled "
                  f"to 0-255.")
     if bad.any():
         notes.append(f"{int(bad.sum())} pixel value(s) were NaN or infinite and are set to 0.")
-    largest = float(np.abs(pixels).max())
+    largest = max(abs(float(pixels.min())), abs(float(pixels.max())))
     if largest > MAX_ABS_PIXEL:
         raise _Refused(f"values up to {largest:.3g} are too large: ConvScope accepts pixel "
                        f"values between -{MAX_ABS_PIXEL:g} and {MAX_ABS_PIXEL:g} (larger "
                        f"sums would overflow float32).")
     if image.mode != "F" and largest > EXACT_INT_LIMIT:
         notes.append(f"Values beyond {EXACT_INT_LIMIT:,} are rounded to the nearest float32.")
-    return pixels.astype(np.float32)
+    return pixels
 
 
 def _as_rgb_image(image: Image.Image, notes: list[str]) -> Image.Image:

@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
         self.pipeline.outputChanged.connect(self.output_view.show_result)
         self.pipeline.problemChanged.connect(self.banner.set_problem)
         self.pipeline.engineStatusChanged.connect(self.banner.set_engine_status)
+        self.pipeline.engineStatusChanged.connect(self.output_view.show_engine_status)
         self.kernel_table.entryRefused.connect(self.banner.set_notice)
         self.state.specChanged.connect(self.banner.clear_notice)
         self.state.imageChanged.connect(self.banner.clear_notice)

@@ -66,7 +66,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """The file's values (or the defaults, with a note), then the environment's."""
     env = os.environ if env is None else env
     notes: list[str] = []
-    settings = _read_file(settings_path(env), notes)
+    path = settings_path(env)
+    try:
+        settings = _read_file(path, notes)
+    except Exception as exc:  # whatever the file holds, the window must open
+        notes.append(f"Settings file {path.name} could not be read ({exc}): using the "
+                     f"defaults.")
+        settings = Settings()
     settings = _apply_environment(settings, env, notes)
     return replace(settings, notes=tuple(notes))
 

@@ -184,3 +184,15 @@ def test_convolve_command_keeps_the_16_bit_range(corpus, run_main, tmp_path):
     want = cross_correlate(corpus["gray16.png"].gray, np.ones((3, 3)), padding="same")
     np.testing.assert_allclose(saved, want, rtol=1e-6)
     assert saved.max() > 9 * 255  # only possible if the values were not clamped to 255
+
+
+def test_damaged_later_frames_still_give_the_first(corpus, monkeypatch):
+    from PIL import GifImagePlugin
+
+    def unreadable(self):
+        raise OSError("frame 2 is damaged")
+
+    monkeypatch.setattr(GifImagePlugin.GifImageFile, "n_frames", property(unreadable))
+    image = load_image(corpus["animated.gif"].path)
+    assert np.array_equal(image.pixels, corpus["animated.gif"].gray)
+    assert "later frames are damaged" in " ".join(image.notes)

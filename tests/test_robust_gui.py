@@ -110,11 +110,12 @@ while win.pipeline.engine_status == "loading" and time.monotonic() < deadline:
     app.processEvents()
     time.sleep(0.01)
 engine, shape = win.banner.text(), win.shape_panel.output_shape.text()
+caption = win.output_view.caption.text()
 win.kernel_table.model().setData(win.kernel_table.model().index(0, 0), "1")
 win.state.update_spec(dilation=(2, 2))
 app.processEvents()
 print(json.dumps({"engine": engine, "input": list(win.input_view.values.shape),
-                  "shape": shape,
+                  "shape": shape, "caption": caption,
                   "after_edit": win.banner.text(), "kernel": float(win.state.spec.kernel[0, 0]),
                   "visible": win.isVisible()}))
 win.close()
@@ -130,6 +131,7 @@ def test_window_opens_without_tensorflow():
     assert "Keras engine could not start" in seen["engine"]
     assert "pip install tensorflow-cpu" in seen["engine"]
     assert "(1, 255, 510, 1)" in seen["shape"]  # the arithmetic needs no TensorFlow
+    assert "No output: the Keras engine is unavailable" in seen["caption"]
     assert seen["kernel"] == 1.0 and "dilation" in seen["after_edit"]  # edits still work
 
 

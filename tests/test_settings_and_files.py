@@ -126,6 +126,17 @@ def test_corrupt_or_other_version_files_fall_back_to_defaults(tmp_path, content,
     assert len(settings.notes) == 1 and words in settings.notes[0]
 
 
+def test_any_failure_while_reading_falls_back(tmp_path, monkeypatch):
+    import gui.settings
+
+    def broken(*_args):
+        raise RuntimeError("odd platform error")
+
+    monkeypatch.setattr(gui.settings, "_read_file", broken)
+    settings = load_settings(env_for(tmp_path / "convscope.ini"))
+    assert settings == Settings() and "odd platform error" in settings.notes[0]
+
+
 def test_a_folder_instead_of_a_file(tmp_path):
     settings = load_settings(env_for(tmp_path))
     assert settings == Settings() and "unreadable" in settings.notes[0]

@@ -44,3 +44,9 @@ class OutputView(ImagePanel):
             f"Values from {lo} (black) to {hi} (white): the output is signed and unbounded, "
             f"so the display stretches its own range. Computed in "
             f"{result.seconds * 1000:.0f} ms.")
+
+    def show_engine_status(self, status: str) -> None:
+        """Without an engine there is no output: the caption must not promise one."""
+        if status not in ("loading", "ready") and self.values is None:
+            self.caption.setText("No output: the Keras engine is unavailable (the message "
+                                 "above says how to install it).")
