@@ -81,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     except (ConvSpecError, ImageLoadError, SaveError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except ImportError as exc:  # TensorFlow or Keras missing or broken
+        print(f"error: the Keras engine is unavailable ({exc}); install it with "
+              f"'pip install tensorflow-cpu' (macOS: 'pip install tensorflow').", file=sys.stderr)
+        return 1
     except Exception as exc:  # the promise is one line, never a traceback
         print(f"error: unexpected failure: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

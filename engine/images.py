@@ -1,7 +1,10 @@
 """Reading images into the float32 arrays the layer sees.
 
-Pixel values enter unscaled (0-255 for 8-bit images), as in the classic lesson. Every failure
-becomes an ImageLoadError whose message a student can act on.
+Pixel values enter unscaled (0-255 for 8-bit images, the stored range for 16-bit and float
+images), as in the classic lesson. Whatever the file holds, the caller gets either a
+LoadedImage whose ``notes`` say every liberty taken (transparency flattened, frames skipped,
+channels repeated, values replaced), or an ImageLoadError whose message a student can act on.
+Nothing else escapes.
 """
 
 from __future__ import annotations
@@ -15,15 +18,28 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 #: Pillow refuses images above this many pixels before decoding them (decompression bombs).
 MAX_PIXELS = 120_000_000
+#: Largest pixel magnitude accepted (float images). With kernel entries up to 1e6 and at most
+#: 15x15x3 taps, every weighted sum stays below 1e30, far from float32 overflow (3.4e38).
+MAX_ABS_PIXEL = 1e20
+#: float32 holds every integer exactly only up to 2**24.
+EXACT_INT_LIMIT = 2**24
+
+WIDE_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")  # kept as stored, never clamped
+COLOR_MODES = ("gray", "rgb")
 
 
 class ImageLoadError(Exception):
     """An image could not be read; the message says why in plain words."""
 
 
+class _Refused(Exception):
+    """A decoded image ConvScope will not use; load_image adds the file name."""
+
+
 @dataclass(frozen=True, eq=False)
 class LoadedImage:
-    """An image as the layer sees it: float32, shape (H, W) for one channel."""
+    """An image as the layer sees it: float32, shape (H, W) for one channel, (H, W, 3) for
+    RGB."""
 
     pixels: np.ndarray
     name: str
@@ -42,63 +58,208 @@ class LoadedImage:
         return (1, *self.hw, self.channels)
 
 
-COLOR_MODES = ("gray", "rgb")
-
-
 def load_image(path: str | Path, color: str = "gray") -> LoadedImage:
     """Read any image Pillow reads, unscaled: one grayscale channel (``color="gray"``,
-    pixels (H, W)) or three (``color="rgb"``, pixels (H, W, 3))."""
+    pixels (H, W)) or three (``color="rgb"``, pixels (H, W, 3)). Raises ImageLoadError only."""
     if color not in COLOR_MODES:
         raise ValueError(f"color must be one of {COLOR_MODES}, not {color!r}")
     path = Path(path)
-    if not path.exists():
-        raise ImageLoadError(f"{path.name}: no such file.")
-    if path.is_dir():
-        raise ImageLoadError(f"{path.name} is a folder, not an image file.")
+    _check_is_a_file(path)
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     notes: list[str] = []
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                if getattr(image, "n_frames", 1) > 1:
-                    notes.append(f"{image.n_frames} frames: showing the first.")
+            # Opened from a handle, not a name: Pillow's memory-mapped path reads uncompressed
+            # TIFFs rotated by their orientation tag with the wrong size (scrambled pixels).
+            with open(path, "rb") as handle, Image.open(handle) as image:
+                _check_pixel_count(path.name, image.size)
+                _note_frames_and_depth(image, notes)
                 image.load()  # decode now: a truncated file opens fine and fails here
-                image = ImageOps.exif_transpose(image)
+                image = _upright(image, notes)
                 pixels = _to_gray(image, notes) if color == "gray" else _to_rgb(image, notes)
+    except ImageLoadError:
+        raise
+    except _Refused as exc:
+        raise ImageLoadError(f"{path.name}: {exc}") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageLoadError(
-            f"{path.name} is too large: ConvScope opens images up to "
-            f"{MAX_PIXELS // 1_000_000} megapixels.") from None
+        raise ImageLoadError(_too_large(path.name)) from None
     except UnidentifiedImageError:
-        raise ImageLoadError(f"{path.name} is not an image file ConvScope can read.") from None
+        kind = _signature(path)
+        if kind:  # Pillow says "cannot identify" even when only the header is broken
+            raise ImageLoadError(f"{path.name} starts like a {kind} file but its header is "
+                                 f"damaged.") from None
+        raise ImageLoadError(f"{path.name} is not an image file ConvScope can read "
+                             f"(PNG, JPEG, TIFF, BMP, GIF, WebP and other formats Pillow "
+                             f"reads).") from None
     except PermissionError:
         raise ImageLoadError(f"{path.name} cannot be read: permission denied.") from None
-    except (OSError, ValueError, SyntaxError) as exc:
+    except MemoryError:
+        raise ImageLoadError(f"{path.name} is too large for this computer's memory.") from None
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
         raise ImageLoadError(f"{path.name} is damaged or incomplete ({exc}).") from None
+    except Exception as exc:  # a malformed file can trip any error inside a decoder
+        raise ImageLoadError(f"{path.name} could not be decoded "
+                             f"({type(exc).__name__}: {exc}).") from None
     if pixels.size == 0:
         raise ImageLoadError(f"{path.name} has no pixels.")
     return LoadedImage(pixels=pixels, name=path.name, notes=tuple(notes))
 
 
+def _check_is_a_file(path: Path) -> None:
+    """The failures that need no decoding, each with its own plain message."""
+    if path.is_dir():
+        raise ImageLoadError(f"{path.name} is a folder, not an image file.")
+    if not path.exists():
+        raise ImageLoadError(f"{path.name}: no such file.")
+    if not path.is_file():  # a pipe or a device would block or never end
+        raise ImageLoadError(f"{path.name} is not a regular file.")
+    if path.stat().st_size == 0:
+        raise ImageLoadError(f"{path.name} is empty (0 bytes).")
+
+
+SIGNATURES = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG", b"GIF8": "GIF",
+              b"II*\x00": "TIFF", b"MM\x00*": "TIFF", b"BM": "BMP"}
+
+
+def _signature(path: Path) -> str:
+    """The format a file's first bytes announce, or "" (used to word a refusal)."""
+    try:
+        with open(path, "rb") as handle:
+            start = handle.read(16)
+    except OSError:
+        return ""
+    if start[:4] == b"RIFF" and start[8:12] == b"WEBP":
+        return "WebP"
+    return next((kind for magic, kind in SIGNATURES.items() if start.startswith(magic)), "")
+
+
+def _too_large(name: str, size: tuple[int, int] | None = None) -> str:
+    claims = f" ({size[0]} x {size[1]} pixels)" if size else ""
+    return (f"{name} is too large{claims}: ConvScope opens images up to {MAX_PIXELS:,} "
+            f"pixels ({MAX_PIXELS / 1e6:g} megapixels) and refuses larger ones before "
+            f"decoding them.")
+
+
+def _check_pixel_count(name: str, size: tuple[int, int]) -> None:
+    """Our own header check, so the limit holds even if Pillow's is switched off."""
+    if size[0] * size[1] > MAX_PIXELS:
+        raise ImageLoadError(_too_large(name, size))
+
+
+def _note_frames_and_depth(image: Image.Image, notes: list[str]) -> None:
+    """What is lost before decoding: other frames, and bits Pillow drops (it reads 16-bit
+    colour PNGs as 8-bit RGB)."""
+    try:
+        frames = getattr(image, "n_frames", 1)
+    except Exception:  # later frames damaged: the first may still be fine
+        frames = 1
+        notes.append("Its later frames are damaged: showing the first.")
+        image.seek(0)
+    if frames > 1:
+        notes.append(f"{frames} frames: showing the first.")
+    rawmodes = " ".join(str(tile.args) for tile in image.tile)
+    if image.mode in ("RGB", "RGBA") and ";16" in rawmodes:
+        notes.append("Its 16-bit colour channels are read as 8-bit (0-255) by Pillow.")
+
+
+def _upright(image: Image.Image, notes: list[str]) -> Image.Image:
+    """Apply the EXIF orientation a phone camera writes; a broken tag is not fatal."""
+    try:
+        return ImageOps.exif_transpose(image)
+    except Exception:
+        notes.append("Its orientation tag is unreadable: shown as stored.")
+        return image
+
+
+def _has_alpha(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "RGBa", "LA", "La", "PA") or (
+        image.mode in ("P", "L", "RGB", "1") and "transparency" in image.info)
+
+
+def _on_white(image: Image.Image, notes: list[str]) -> Image.Image:
+    """Transparent pixels have no value of their own: composite them on white, and say so."""
+    rgba = image.convert("RGBA")
+    alpha = np.asarray(rgba.getchannel("A"))
+    if alpha.min() < 255:
+        notes.append(f"{image.mode} image with transparency: composited on white.")
+    else:
+        notes.append(f"{image.mode} image: its alpha channel is fully opaque and is dropped.")
+    white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    return Image.alpha_composite(white, rgba).convert("RGB")
+
+
+def _wide_values(image: Image.Image, notes: list[str]) -> np.ndarray:
+    """16-bit, 32-bit integer and float images as stored: Pillow's convert("L") would clamp
+    them to 255. NaN and infinity would poison every output they touch, so they become 0
+    (and a note says so); magnitudes that could overflow float32 sums are refused."""
+    pixels = np.asarray(image, dtype=np.float32)
+    bad = ~np.isfinite(pixels)
+    if bad.any():
+        pixels = np.where(bad, np.float32(0), pixels)
+    span = f"{pixels.min():g} to {pixels.max():g}"
+    kind = "float" if image.mode == "F" else "integer"
+    notes.append(f"{image.mode} ({kind}) image: values kept as stored, {span}, not scaled "
+                 f"to 0-255.")
+    if bad.any():
+        notes.append(f"{int(bad.sum())} pixel value(s) were NaN or infinite and are set to 0.")
+    largest = max(abs(float(pixels.min())), abs(float(pixels.max())))
+    if largest > MAX_ABS_PIXEL:
+        raise _Refused(f"values up to {largest:.3g} are too large: ConvScope accepts pixel "
+                       f"values between -{MAX_ABS_PIXEL:g} and {MAX_ABS_PIXEL:g} (larger "
+                       f"sums would overflow float32).")
+    if image.mode != "F" and largest > EXACT_INT_LIMIT:
+        notes.append(f"Values beyond {EXACT_INT_LIMIT:,} are rounded to the nearest float32.")
+    return pixels
+
+
+def _as_rgb_image(image: Image.Image, notes: list[str]) -> Image.Image:
+    if _has_alpha(image):
+        return _on_white(image, notes)
+    if image.mode == "RGB":
+        return image
+    if image.mode == "CMYK":
+        notes.append("CMYK image converted to RGB (simple conversion, no colour profile).")
+    try:
+        return image.convert("RGB")
+    except ValueError:
+        raise _Refused(f"Pillow cannot convert its {image.mode} colour mode to RGB "
+                               f"or grayscale.") from None
+
+
 def _to_gray(image: Image.Image, notes: list[str]) -> np.ndarray:
     """One float32 channel, keeping each mode's real value range."""
     mode = image.mode
-    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
-        pixels = np.asarray(image, dtype=np.float32)
-        notes.append(f"{mode} image: values kept as they are, "
-                     f"{pixels.min():g} to {pixels.max():g}.")
-        return np.ascontiguousarray(pixels)
-    if mode != "L":
+    if mode in WIDE_MODES:
+        return np.ascontiguousarray(_wide_values(image, notes))
+    if mode == "1":
+        notes.append("1-bit image: black is 0, white is 255.")
+    elif mode != "L" or _has_alpha(image):
+        image = _as_rgb_image(image, notes)
         notes.append(f"{mode} image converted to one grayscale channel (0-255).")
     return np.ascontiguousarray(np.asarray(image.convert("L"), dtype=np.float32))
 
 
 def _to_rgb(image: Image.Image, notes: list[str]) -> np.ndarray:
-    """Three float32 channels, 0-255."""
-    if image.mode != "RGB":
-        notes.append(f"{image.mode} image converted to RGB (0-255).")
-    return np.ascontiguousarray(np.asarray(image.convert("RGB"), dtype=np.float32))
+    """Three float32 channels: 0-255, or the stored range repeated for one wide channel."""
+    mode = image.mode
+    if mode in WIDE_MODES:
+        values = _wide_values(image, notes)
+        notes.append("Its one channel is repeated into R, G and B.")
+        return np.ascontiguousarray(np.repeat(values[:, :, None], 3, axis=2))
+    if mode == "1":
+        notes.append("1-bit image: black is 0, white is 255.")
+    if mode in ("1", "L") and not _has_alpha(image):
+        notes.append("Grayscale image: its one channel is repeated into R, G and B.")
+    elif mode not in ("RGB", "CMYK") and not _has_alpha(image):
+        notes.append(f"{mode} image converted to RGB (0-255).")
+    return np.ascontiguousarray(np.asarray(_as_rgb_image(image, notes), dtype=np.float32))
+
+
+def readable_extensions() -> list[str]:
+    """Every file extension Pillow can open here (for File > Open's filter), e.g. ".png"."""
+    Image.init()
+    return sorted(ext for ext, fmt in Image.registered_extensions().items() if fmt in Image.OPEN)
 
 
 def from_array(pixels: np.ndarray, name: str = "array") -> LoadedImage:

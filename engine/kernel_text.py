@@ -10,22 +10,42 @@ import numpy as np
 
 from engine.spec import MAX_ABS_WEIGHT, ConvSpecError
 
+#: The smallest non-zero magnitude float32 holds (a subnormal); typed values that would round
+#: to 0 below it are refused.
+SMALLEST_WEIGHT = float(np.finfo(np.float32).smallest_subnormal)
+
 
 def parse_number(text: str) -> float:
-    """One kernel entry, refused with a reason unless it is a finite number within bounds."""
+    """One kernel entry (a table cell, or one value of a text kernel), or a ConvSpecError
+    whose message says why it was refused. The bounds, and why:
+
+    - a plain decimal number ("2", "-0.5", "1e-3"); a comma as the decimal mark is refused
+      with a hint, since commas separate values in a text kernel;
+    - finite: "nan", "inf" and numbers too large for a float ("1e400") are refused, because
+      one NaN or infinity in the kernel turns every output value into NaN or infinity;
+    - magnitude at most MAX_ABS_WEIGHT (1e6, engine/spec.py), so sums over 16-bit pixels stay
+      far from float32 overflow;
+    - zero, or a value that stays non-zero in float32 (magnitude above about 7e-46, see
+      SMALLEST_WEIGHT): anything smaller would silently become 0 in the layer.
+    """
     stripped = text.strip()
     if not stripped:
         raise ConvSpecError("Empty cell: type a number.")
     try:
         value = float(stripped)
     except ValueError:
-        raise ConvSpecError(f"{stripped!r} is not a number.") from None
-    if not math.isfinite(value):
+        hint = " Use a point for decimals, e.g. 0.5." if "," in stripped else ""
+        raise ConvSpecError(f"{stripped!r} is not a number.{hint}") from None
+    if math.isnan(value) or (math.isinf(value) and "inf" in stripped.lower()):
         raise ConvSpecError(f"{stripped!r} is not a finite number.")
     if abs(value) > MAX_ABS_WEIGHT:
         raise ConvSpecError(
             f"{stripped} is too large: entries must lie between "
             f"-{MAX_ABS_WEIGHT:g} and {MAX_ABS_WEIGHT:g}.")
+    if value != 0 and np.float32(value) == 0:
+        raise ConvSpecError(
+            f"{stripped} is too small for float32 (it would become 0): use 0, or a value of "
+            f"at least {SMALLEST_WEIGHT:.2g} in size.")
     return value
 
 
@@ -44,7 +64,10 @@ def parse_kernel(text: str) -> np.ndarray:
 
 
 def format_number(value: float) -> str:
-    """A kernel entry as the table shows it: short, but exact enough to round-trip float32."""
+    """A kernel entry as the table shows it: 6 significant digits, for reading. The state
+    keeps the full float32 value, so a weight like 0.12345679 is shown as 0.123457 but used
+    exactly; values with at most 6 significant digits (anything typed in a cell that short)
+    round-trip exactly."""
     text = f"{float(value):.6g}"
     return "0" if text == "-0" else text
 

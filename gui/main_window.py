@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.images import ImageLoadError, LoadedImage, load_image
+from engine.images import ImageLoadError, LoadedImage, load_image, readable_extensions
 from engine.presets import glorot_uniform
 from engine.resources import default_sample, sample_paths
 from engine.spec import ConvSpec
@@ -40,10 +40,11 @@ from gui.panels.overlays import CoverageOverlay
 from gui.panels.shape_panel import ShapePanel
 from gui.panels.views import InputView, OutputView
 from gui.pipeline import LivePipeline
+from gui.settings import load_settings
 from gui.state import AppState
 from gui.undo import UndoHistory, UndoKeysToHistory
 
-IMAGE_FILTER = ("Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.pgm *.ppm);;"
+IMAGE_FILTER = (f"Images ({' '.join('*' + ext for ext in readable_extensions())});;"
                 "All files (*)")
 
 
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("ConvScope: a live Keras Conv2D")
         self.setAcceptDrops(True)
         seed = seed if seed is not None else random.randrange(1000)  # shown, so reproducible
+        self.settings = load_settings()  # class defaults: file, then environment
         self.state = AppState(lesson_start_spec(seed))
         self.pipeline = LivePipeline(self.state, self)
 
@@ -95,14 +97,22 @@ class MainWindow(QMainWindow):
         self.pipeline.outputChanged.connect(self.display_panel.show_result)
         self.pipeline.problemChanged.connect(self.banner.set_problem)
         self.pipeline.engineStatusChanged.connect(self.banner.set_engine_status)
-        self.kernel_tabs.entryRefused.connect(self.banner.set_problem)
-        self.kernel_controls.messageRequested.connect(self.banner.set_problem)
+        self.pipeline.engineStatusChanged.connect(self.output_view.show_engine_status)
+        self.kernel_tabs.entryRefused.connect(self.banner.set_notice)
+        self.kernel_controls.messageRequested.connect(self.banner.set_notice)
+        self.state.specChanged.connect(self.banner.clear_notice)
+        self.state.imageChanged.connect(self.banner.clear_notice)
         self.layer_controls.colorRequested.connect(self.set_color_mode)
         self.state.displayMappingChanged.connect(self.output_view.set_mapping)
+        self.state.set_display_mapping(self.settings.display_mapping)
         self.output_view.set_mapping(self.state.display_mapping)
 
         self.open_path(image_path or default_sample())
+        if self.settings.notes:
+            self.statusBar().showMessage(" ".join(self.settings.notes), 15000)
         self.pipeline.start()
+        if self.settings.start_in_lesson and image_path is None:
+            self.start_lesson()
         self.resize(1280, 760)
 
     # -- assembling -------------------------------------------------------------------
@@ -209,11 +219,12 @@ class MainWindow(QMainWindow):
             image = load_image(path, color=self.state.color)
         except ImageLoadError as exc:
             keep = " The previous image stays." if self.state.image is not None else ""
-            self.banner.set_problem(f"{exc}{keep}")
+            self.banner.set_notice(f"{exc}{keep}")
             self.statusBar().showMessage(f"Could not open {Path(path).name}", 8000)
             return None
+        self.banner.set_problem("")  # an earlier refusal no longer applies
         self.state.image_path = str(Path(path).resolve())
-        self.state.set_image(image)
+        self.state.set_image(image)  # (which may raise a new problem for this image)
         self.setWindowTitle(f"ConvScope: {image.name}")
         self.statusBar().showMessage(f"Opened {image.name}", 4000)
         return image
@@ -241,7 +252,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 8000)
 
     def _ask_open(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open image", "", IMAGE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open image", self.settings.image_folder,
+                                              IMAGE_FILTER)
         if path:
             self.open_path(path)
 

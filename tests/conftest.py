@@ -4,17 +4,35 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# Never read or write the developer's own settings: every window in the tests starts from the
+# defaults unless a test points CONVSCOPE_SETTINGS elsewhere.
+os.environ["CONVSCOPE_SETTINGS"] = os.path.join(tempfile.mkdtemp(prefix="convscope-test-"),
+                                                "settings.ini")
+for _name in ("CONVSCOPE_IMAGE_FOLDER", "CONVSCOPE_START_IN_LESSON", "CONVSCOPE_DISPLAY_MAPPING"):
+    os.environ.pop(_name, None)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 from PIL import Image  # noqa: E402
+
+# Hypothesis: "ci" (selected by CI=true) runs more examples, derandomized so a red build
+# reproduces; "dev" keeps local runs short. Deadlines are off: the first Keras call of a
+# process, and Qt event processing, take unpredictable time.
+settings.register_profile("ci", max_examples=300, derandomize=True, deadline=None,
+                          print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=100, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE")
+                      or ("ci" if os.environ.get("CI", "").lower() == "true" else "dev"))
 
 ASCENT = ROOT / "resources" / "ascent.png"
 FACE = ROOT / "resources" / "face.png"

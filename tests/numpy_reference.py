@@ -34,6 +34,8 @@ def cross_correlate(image: np.ndarray, kernel: np.ndarray, strides=(1, 1), paddi
     out_h = (x.shape[0] - span_h) // sh + 1
     out_w = (x.shape[1] - span_w) // sw + 1
     out = np.zeros((max(out_h, 0), max(out_w, 0)))
+    if out.size == 0:  # the kernel does not fit: an empty output
+        return out[None, :, :, None]
     for a in range(kh):
         for b in range(kw):
             window = x[a * dh: a * dh + (out_h - 1) * sh + 1: sh,

@@ -21,7 +21,16 @@ class MessageBanner(QLabel):
         self.setWordWrap(True)
         self._engine_status = LOADING_TEXT
         self._problem = ""
+        self._notice = ""
         self._refresh()
+
+    @property
+    def problem(self) -> str:
+        return self._problem
+
+    @property
+    def notice(self) -> str:
+        return self._notice
 
     def set_engine_status(self, status: str) -> None:
         """'loading', 'ready', or the reason the engine could not start."""
@@ -29,12 +38,21 @@ class MessageBanner(QLabel):
         self._refresh()
 
     def set_problem(self, text: str) -> None:
+        """Why the output is not current; the pipeline clears it when a result arrives."""
         self._problem = text
         self._refresh()
 
+    def set_notice(self, text: str) -> None:
+        """A one-off refusal (a file that would not open, a cell not applied). A result
+        arriving does not clear it, so it cannot flash away; the next accepted change does."""
+        self._notice = text
+        self._refresh()
+
+    def clear_notice(self, *_changed) -> None:
+        self.set_notice("")
+
     def _refresh(self) -> None:
-        text = self._problem or self._engine_status
-        self.setStyleSheet(PROBLEM_STYLE if self._problem or self._engine_status not in
-                           ("", LOADING_TEXT) else INFO_STYLE)
+        text = " ".join(t for t in (self._notice, self._problem) if t) or self._engine_status
+        self.setStyleSheet(PROBLEM_STYLE if text != LOADING_TEXT and text else INFO_STYLE)
         self.setText(text)
         self.setVisible(bool(text))

@@ -58,3 +58,9 @@ class OutputView(ImagePanel):
         self.caption.setText(
             f"True values from {lo} to {hi}. Shown: {MAPPING_EXPLANATIONS[self.mapping]}; "
             f"the Display tab has other mappings. Computed in {result.seconds * 1000:.0f} ms.")
+
+    def show_engine_status(self, status: str) -> None:
+        """Without an engine there is no output: the caption must not promise one."""
+        if status not in ("loading", "ready") and self.values is None:
+            self.caption.setText("No output: the Keras engine is unavailable (the message "
+                                 "above says how to install it).")
