@@ -1,9 +1,14 @@
-"""The one thread that owns TensorFlow and Keras.
+"""The one thread that talks to the Keras engine.
 
-Keras keeps thread-local state, so the layer is built and called on this thread only. The
-thread imports TensorFlow when it starts, while the window is already usable. Requests are
-coalesced: while one computation runs, only the newest request waits, so holding an arrow
-key or typing fast never builds a queue.
+By default the engine is a separate process (engine/engine_process.py): importing
+TensorFlow holds the interpreter lock for up to a quarter second at a time, which would
+freeze the window if it happened in this process. This thread starts that process, sends it
+one request at a time and waits for the answer without holding the lock. With
+``CONVSCOPE_ENGINE=thread`` Keras runs on this thread instead (Keras keeps thread-local
+state, so the layer is built and called here only).
+
+Requests are coalesced: while one computation runs, only the newest request waits, so holding
+an arrow key or typing fast never builds a queue.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import traceback
 
 from PySide6.QtCore import QThread, Signal
 
+from engine.engine_process import EngineProcess, EngineStopped, engine_mode
 from engine.spec import ConvSpecError
 from gui.requests import ConvFailure, ConvRequest, ConvResult
 
@@ -36,6 +42,7 @@ class EngineWorker(QThread):
         self._pending: ConvRequest | None = None
         self._stopping = False
         self.computations = 0  # how many requests actually ran (the rest were coalesced)
+        self.engine_pid: int | None = None  # the engine process, when there is one
 
     def submit(self, request: ConvRequest) -> None:
         """Queue ``request``, replacing any request that has not started yet."""
@@ -52,20 +59,23 @@ class EngineWorker(QThread):
 
     def run(self) -> None:  # on the worker thread
         try:
-            from engine.keras_conv import KerasConvolver
-
-            convolver = KerasConvolver()
+            convolver = _start_engine()
         except Exception as exc:  # a missing or broken TensorFlow must not take the window
-            self.engineFailed.emit(
-                f"The Keras engine could not start ({type(exc).__name__}: {exc}). "
-                + INSTALL_HINT)
+            detail = str(exc) if isinstance(exc, EngineStopped) else f"{type(exc).__name__}: {exc}"
+            self.engineFailed.emit(f"The Keras engine could not start ({detail}). "
+                                   + INSTALL_HINT)
             return
+        self.engine_pid = getattr(convolver, "pid", None)
         self.engineReady.emit()
-        while True:
-            request = self._next_request()
-            if request is None:
-                return
-            self._compute(convolver, request)
+        try:
+            while True:
+                request = self._next_request()
+                if request is None:
+                    return
+                self._compute(convolver, request)
+        finally:
+            if hasattr(convolver, "close"):
+                convolver.close()
 
     def _next_request(self) -> ConvRequest | None:
         with self._condition:
@@ -80,6 +90,9 @@ class EngineWorker(QThread):
         started = time.perf_counter()
         try:
             output = convolver.convolve(request.image, request.spec)
+        except EngineStopped as exc:  # TensorFlow crashed: say so; the next edit restarts it
+            self.computeFailed.emit(ConvFailure(request.request_id, str(exc)))
+            return
         except ConvSpecError as exc:
             self.computeFailed.emit(ConvFailure(request.request_id, str(exc)))
             return
@@ -93,3 +106,12 @@ class EngineWorker(QThread):
             self.computations += 1
         self.resultReady.emit(ConvResult(request.request_id, request.image, request.spec,
                                          output, time.perf_counter() - started))
+
+
+def _start_engine():
+    """The convolver for this run: the engine process, or Keras on this very thread."""
+    if engine_mode() == "thread":
+        from engine.keras_conv import KerasConvolver
+
+        return KerasConvolver()
+    return EngineProcess()
