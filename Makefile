@@ -24,5 +24,8 @@ lint: setup
 test: setup lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 
+bench: setup
+	QT_QPA_PLATFORM=offscreen $(PY) -m bench.run_bench
+
 clean:
 	rm -rf build dist .pytest_cache .ruff_cache .hypothesis

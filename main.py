@@ -21,4 +21,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    import multiprocessing
+
+    # The engine runs in a spawned process; a frozen (PyInstaller) app must let the child
+    # run the engine instead of starting another window.
+    multiprocessing.freeze_support()
     sys.exit(main())

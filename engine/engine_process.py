@@ -19,7 +19,7 @@ import os
 import threading
 import time
 import traceback
-from multiprocessing import resource_tracker, shared_memory
+from multiprocessing import shared_memory
 
 import numpy as np
 
@@ -37,14 +37,15 @@ class EngineStopped(RuntimeError):
 
 # -- the engine side (runs in the child process) -------------------------------------------
 def _attach(name: str, shape: tuple[int, ...]) -> tuple[shared_memory.SharedMemory, np.ndarray]:
+    # Attaching registers the name with the resource tracker the window's process shares
+    # with us (spawn hands it down); the window unlinks it, which unregisters it once.
     block = shared_memory.SharedMemory(name=name)
-    # The window owns and unlinks the block; the tracker must not unlink it when we exit.
-    resource_tracker.unregister(block._name, "shared_memory")
     return block, np.ndarray(shape, np.float32, buffer=block.buf)
 
 
 def serve(connection) -> None:
     """The engine loop: import Keras, say so, then answer requests until told to stop."""
+    started = time.perf_counter()
     try:
         from engine.keras_conv import KerasConvolver
 
@@ -52,7 +53,7 @@ def serve(connection) -> None:
     except BaseException as exc:  # any import failure is reported, not raised
         connection.send(("failed", f"{type(exc).__name__}: {exc}"))
         return
-    connection.send(("ready", None))
+    connection.send(("ready", time.perf_counter() - started))
     input_name = None
     output: tuple[str, shared_memory.SharedMemory | None, np.ndarray | None] = ("", None, None)
     while True:
@@ -72,7 +73,7 @@ def serve(connection) -> None:
                 _close(output[1])
                 output = (out_name, *_attach(out_name, tuple(out_shape)))
             convolver.convolve_input(spec, out=output[2])
-            connection.send(("ok", time.perf_counter() - started))
+            connection.send(("ok", (time.perf_counter() - started, convolver.last_call_seconds)))
         except ConvSpecError as exc:
             connection.send(("spec", str(exc)))
         except Exception as exc:  # reported to the window; the loop goes on
@@ -152,7 +153,10 @@ class EngineProcess:
         self._pipe = None
         self._input: _SharedArray | None = None
         self._input_source: np.ndarray | None = None
+        self._input_name = ""
         self._output: _SharedArray | None = None
+        self.import_seconds: float | None = None  # TensorFlow + Keras import, in the process
+        self.last_call_seconds = 0.0  # the bare ``layer(x)`` inside the last convolve
         self.start()
 
     def start(self) -> None:
@@ -165,6 +169,7 @@ class EngineProcess:
         if kind != "ready":
             self.close()
             raise EngineStopped(detail)
+        self.import_seconds = detail
 
     @property
     def pid(self) -> int | None:
@@ -194,19 +199,29 @@ class EngineProcess:
                                 "edit.") from exc
         kind, detail = self._receive(START_TIMEOUT_S)
         if kind == "ok":
+            self.last_call_seconds = detail[1]
+            self._release_input_block()  # the engine has its own copy of the image now
             return self._output.array.copy()
         if kind == "spec":
             raise ConvSpecError(detail)
         raise RuntimeError(detail)
 
     def _share_input(self, pixels: np.ndarray) -> tuple[str, tuple[int, ...]]:
+        """The image's block. Only a new image is copied into shared memory; the engine
+        reads it once, so the block is freed after the first answer (``None`` ref: the
+        engine already holds this image)."""
         if pixels is not self._input_source:
-            if self._input is not None:
-                self._input.release()
+            self._release_input_block()
             self._input = _SharedArray(pixels.shape)
             np.copyto(self._input.array, pixels, casting="unsafe")
             self._input_source = pixels
-        return self._input.ref
+            self._input_name = self._input.block.name
+        return self._input_name, tuple(pixels.shape)
+
+    def _release_input_block(self) -> None:
+        if self._input is not None:
+            self._input.release()
+            self._input = None
 
     def _receive(self, timeout: float):
         try:
@@ -234,10 +249,10 @@ class EngineProcess:
                 self._process.kill()
             self._pipe.close()
         self._process, self._pipe = None, None
-        for shared in (self._input, self._output):
-            if shared is not None:
-                shared.release()
-        self._input = self._output = self._input_source = None
+        self._release_input_block()
+        if self._output is not None:
+            self._output.release()
+        self._output = self._input_source = None
 
 
 def engine_mode() -> str:

@@ -13,6 +13,7 @@ import contextlib
 import os
 import sys
 import tempfile
+import time
 
 import numpy as np
 
@@ -61,6 +62,7 @@ class KerasConvolver:
         self._input_hw: tuple[int, int] = (0, 0)
         self._input_channels = 1
         self.layer_builds = 0
+        self.last_call_seconds = 0.0  # the bare ``layer(x)`` of the last convolve
 
     def set_input(self, pixels: np.ndarray) -> None:
         """Convert the image to its (1, H, W, C) tensor once; later calls reuse it.
@@ -93,7 +95,10 @@ class KerasConvolver:
         validate(spec, self._input_hw, self._input_channels)
         layer = self._layer_for(spec)
         self._assign_weights(layer, spec)
-        output = keras.ops.convert_to_numpy(layer(self._input_tensor))
+        started = time.perf_counter()
+        output = layer(self._input_tensor)
+        self.last_call_seconds = time.perf_counter() - started
+        output = keras.ops.convert_to_numpy(output)
         if out is None:
             return np.asarray(output, dtype=np.float32)
         np.copyto(out, output.reshape(out.shape), casting="unsafe")

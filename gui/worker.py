@@ -43,6 +43,7 @@ class EngineWorker(QThread):
         self._stopping = False
         self.computations = 0  # how many requests actually ran (the rest were coalesced)
         self.engine_pid: int | None = None  # the engine process, when there is one
+        self.engine_import_s: float | None = None  # how long TensorFlow took to import there
 
     def submit(self, request: ConvRequest) -> None:
         """Queue ``request``, replacing any request that has not started yet."""
@@ -66,6 +67,7 @@ class EngineWorker(QThread):
                                    + INSTALL_HINT)
             return
         self.engine_pid = getattr(convolver, "pid", None)
+        self.engine_import_s = getattr(convolver, "import_seconds", None)
         self.engineReady.emit()
         try:
             while True:
@@ -105,7 +107,8 @@ class EngineWorker(QThread):
         finally:
             self.computations += 1
         self.resultReady.emit(ConvResult(request.request_id, request.image, request.spec,
-                                         output, time.perf_counter() - started))
+                                         output, time.perf_counter() - started,
+                                         getattr(convolver, "last_call_seconds", 0.0)))
 
 
 def _start_engine():
