@@ -68,9 +68,13 @@ def markdown_table(report: dict) -> str:
         f"{thread['first_output_minus_tf_import']:.2f} s | <= 0.5 s |",
         f"| TF + Keras import inside the engine process during start-up | "
         f"{start.get('engine_import_s', float('nan')):.2f} s | - | |",
-        f"| longest UI stall until the first output | {start['longest_stall_ms']:.0f} ms "
-        f"(worst run {report['startup']['median']['longest_stall_ms_max']:.0f} ms) | "
-        f"{thread['longest_stall_ms']:.0f} ms | <= 100 ms |",
+        f"| longest UI stall while TensorFlow loads (window shown -> engine ready) | "
+        f"{start['longest_stall_while_loading_ms']:.0f} ms (worst run "
+        f"{start['longest_stall_while_loading_ms_max']:.0f} ms) | "
+        f"{thread['longest_stall_while_loading_ms']:.0f} ms | <= 100 ms |",
+        f"| longest UI stall from the event loop's start to the first output | "
+        f"{start['longest_stall_ms']:.0f} ms (worst run {start['longest_stall_ms_max']:.0f} ms)"
+        f" | {thread['longest_stall_ms']:.0f} ms | |",
     ]
     m = report["machine"]
     footer = (f"\nMachine: {m['cpus']} cores ({m['cpu']}), {m['memory_gb']} GB, {m['system']}, "

@@ -71,6 +71,8 @@ def startup(image: Path, mode: str, runs: int) -> dict:
     summary = {k: statistics.median(r[k] for r in results if r.get(k) is not None)
                for k in keys}
     summary["longest_stall_ms_max"] = max(r["longest_stall_ms"] for r in results)
+    summary["longest_stall_while_loading_ms_max"] = max(
+        r["longest_stall_while_loading_ms"] or 0 for r in results)
     return {"median": summary, "runs": results}
 
 

@@ -98,9 +98,9 @@ class KerasConvolver:
         started = time.perf_counter()
         output = layer(self._input_tensor)
         self.last_call_seconds = time.perf_counter() - started
-        output = keras.ops.convert_to_numpy(output)
+        output = np.asarray(output)  # the tensor's own memory, no copy (TensorFlow on CPU)
         if out is None:
-            return np.asarray(output, dtype=np.float32)
+            return np.array(output, dtype=np.float32)  # the caller's own, writable copy
         np.copyto(out, output.reshape(out.shape), casting="unsafe")
         return out
 
