@@ -74,6 +74,8 @@ def serve(connection) -> None:
                 output = (out_name, *_attach(out_name, tuple(out_shape)))
             convolver.convolve_input(spec, out=output[2])
             connection.send(("ok", (time.perf_counter() - started, convolver.last_call_seconds)))
+            if not connection.poll(0):  # idle: make the next weight edit cheaper
+                convolver.compile_current()
         except ConvSpecError as exc:
             connection.send(("spec", str(exc)))
         except Exception as exc:  # reported to the window; the loop goes on

@@ -120,3 +120,28 @@ def test_engine_on_the_worker_thread_still_works(qtbot, monkeypatch):
     np.testing.assert_allclose(pipeline.shown.output,
                                cross_correlate(image.pixels, np.eye(3), (1, 2)),
                                rtol=1e-5, atol=1e-3)
+
+
+def test_compiled_layer_call_follows_new_weights_and_settings():
+    from engine.keras_conv import KerasConvolver
+
+    rng = np.random.default_rng(3)
+    image = from_array(rng.uniform(0, 255, (33, 41)), "noise")
+    convolver = KerasConvolver()
+    spec = ConvSpec(kernel=rng.normal(size=(3, 3)), strides=(2, 1))
+    convolver.convolve(image, spec)
+    assert convolver.compile_current() and not convolver.compile_current()  # traced once
+    for kernel in (np.ones((3, 3)), rng.normal(size=(3, 3))):  # weights: the traced graph
+        changed = spec.with_changes(kernel=kernel, bias=-2.0)
+        np.testing.assert_allclose(convolver.convolve(image, changed),
+                                   cross_correlate(image.pixels, kernel, (2, 1), bias=-2.0),
+                                   rtol=1e-5, atol=1e-3)
+    wider = spec.with_changes(kernel=np.ones((5, 5)), padding="same")  # a new layer: eager
+    np.testing.assert_allclose(convolver.convolve(image, wider),
+                               cross_correlate(image.pixels, np.ones((5, 5)), (2, 1), "same"),
+                               rtol=1e-5, atol=1e-3)
+    other = from_array(rng.uniform(0, 255, (20, 24)), "other")  # a new image: eager again
+    assert convolver.compile_current()
+    np.testing.assert_allclose(convolver.convolve(other, wider),
+                               cross_correlate(other.pixels, np.ones((5, 5)), (2, 1), "same"),
+                               rtol=1e-5, atol=1e-3)
