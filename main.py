@@ -15,6 +15,9 @@ def main(argv: list[str] | None = None) -> int:
         from engine.cli import main as convolve_main
 
         return convolve_main(argv[1:])
+    from engine.engine_process import start_early
+
+    start_early()  # TensorFlow starts loading in the engine process while the window builds
     from gui.app import run_app
 
     return run_app(argv)

@@ -140,6 +140,13 @@ def prestart() -> None:
             _prestarted = _launch()
 
 
+def start_early() -> None:
+    """Called first thing at start-up (before Qt and pyqtgraph load, about half a second):
+    TensorFlow's import then begins at once, in parallel with the window's own start."""
+    if engine_mode() == "process":
+        prestart()
+
+
 def _adopt_or_launch() -> tuple:
     global _prestarted
     with _prestart_lock:

@@ -1,7 +1,8 @@
 """Starting the application: one QApplication, one MainWindow, shown as early as possible.
 
-The engine process is started first, before Qt and pyqtgraph are even imported, so that
-TensorFlow's import (seconds) runs on the second core while the window builds itself.
+The engine process is started first (main.py does it before anything imports Qt and
+pyqtgraph), so that TensorFlow's import (seconds) runs on the second core while the window
+builds itself.
 """
 
 from __future__ import annotations
@@ -20,10 +21,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def start_window(argv: list[str]):
     """The QApplication and the shown MainWindow, before the event loop runs."""
     args = parse_args(argv)
-    from engine.engine_process import engine_mode, prestart
+    from engine.engine_process import start_early
 
-    if engine_mode() == "process":
-        prestart()
+    start_early()  # no-op when main.py has already started it
     from PySide6.QtWidgets import QApplication
 
     from gui.main_window import MainWindow
