@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -32,3 +33,39 @@ def emit(result: dict) -> None:
     """The one line of JSON a probe prints last; run_bench reads it."""
     sys.stdout.write("BENCH-RESULT " + json.dumps(result) + "\n")
     sys.stdout.flush()
+
+
+class PeakRss:
+    """Samples the resident memory of this process and of the engine process every 20 ms.
+
+    (``getrusage``'s maxrss is no use here: on Linux a process launched by another inherits
+    the launcher's peak.)"""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self._psutil = psutil
+        self.engine_pid = lambda: None  # set once the engine process is known
+        self.window_mb = self.engine_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _rss_mb(self, pid) -> float:
+        try:
+            return self._psutil.Process(pid).memory_info().rss / 2**20
+        except self._psutil.Error:
+            return 0.0
+
+    def _run(self) -> None:
+        me = self._psutil.Process()
+        while not self._stop.wait(0.02):
+            self.window_mb = max(self.window_mb, me.memory_info().rss / 2**20)
+            pid = self.engine_pid()
+            if pid:
+                self.engine_mb = max(self.engine_mb, self._rss_mb(pid))
+
+    def stop(self) -> tuple[float, float | None]:
+        self._stop.set()
+        self._thread.join()
+        return self.window_mb, (self.engine_mb or None)

@@ -10,7 +10,6 @@ event loop (a stall a user would feel), until the first output is on screen.
 from __future__ import annotations
 
 import os
-import resource
 import sys
 import time
 
@@ -33,10 +32,12 @@ def main(image: str) -> None:
     from engine.engine_process import start_early
 
     start_early()  # as main.py does, before Qt and pyqtgraph load
-    from bench.common import emit
+    from bench.common import PeakRss, emit
     from gui.app import start_window
 
+    peaks = PeakRss()
     app, window = start_window([image])
+    peaks.engine_pid = lambda: window.pipeline.worker.engine_pid
     from PySide6.QtCore import QTimer
 
     marks: dict[str, float] = {"event_loop": time.time() - T0}
@@ -68,6 +69,7 @@ def main(image: str) -> None:
     shown, ready = marks.get("window_shown", 0), marks.get("engine_ready", float("inf"))
     loading = [g for g, at in gaps if shown <= at < ready]
     engine_pid = window.pipeline.worker.engine_pid
+    window_peak, engine_peak = peaks.stop()
     emit({**{k: round(v, 4) for k, v in marks.items()},
           "longest_stall_ms": max(g for g, _ in gaps) * 1000 if gaps else None,
           # between the window showing the image and the engine saying it is ready
@@ -76,9 +78,7 @@ def main(image: str) -> None:
           "stalls_over_50ms_at_s": [round(at, 2) for g, at in gaps if g > 0.05],
           "engine": "process" if engine_pid else "thread",
           "engine_import_s": window.pipeline.worker.engine_import_s,
-          "window_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-          "engine_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-          if engine_pid else None})
+          "window_peak_rss_mb": window_peak, "engine_peak_rss_mb": engine_peak})
 
 
 if __name__ == "__main__":

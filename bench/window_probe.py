@@ -10,7 +10,6 @@ table's model, exactly as a typed cell does.
 from __future__ import annotations
 
 import os
-import resource
 import sys
 import time
 from pathlib import Path
@@ -22,7 +21,7 @@ import psutil  # noqa: E402
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from bench.common import emit, percentile_ms, test_image  # noqa: E402
+from bench.common import PeakRss, emit, percentile_ms, test_image  # noqa: E402
 
 EDITS = {512: 30, 2048: 15, 4096: 12}
 BURST_EDITS = 50
@@ -148,14 +147,15 @@ def main(size: int, folder: Path) -> None:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from gui.main_window import MainWindow
 
+    peaks = PeakRss()
     window = MainWindow(path, seed=0)
+    peaks.engine_pid = lambda: window.pipeline.worker.engine_pid
     window.resize(1280, 760)
     window.show()
     watch = DisplayWatch(window)
     watch.wait_for(window.pipeline.latest_request_id, timeout_s=300)
     latencies, engine_seconds, layer_seconds = measure_edits(window, watch, EDITS[size])
-    engine_pid = window.pipeline.worker.engine_pid
-    engine_rss = rss_mb(engine_pid)
+    engine_rss = rss_mb(window.pipeline.worker.engine_pid)
     burst = measure_burst(window, watch)
     spec = window.state.spec
     result = {
@@ -175,12 +175,9 @@ def main(size: int, folder: Path) -> None:
         "window_rss_mb": rss_mb(os.getpid()),
         "engine_rss_mb": engine_rss,
     }
+    result["window_peak_rss_mb"], result["engine_peak_rss_mb"] = peaks.stop()
     window.close()
     app.processEvents()
-    # Peaks over the whole run; the engine process has been joined by now.
-    result["window_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    result["engine_peak_rss_mb"] = (
-        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 if engine_pid else None)
     emit(result)
 
 
