@@ -157,7 +157,7 @@ def _adopt_or_launch() -> tuple:
 class EngineProcess:
     """``convolve(image, spec)`` like KerasConvolver, computed in the engine process."""
 
-    def __init__(self) -> None:
+    def __init__(self, start: bool = True) -> None:
         self._process = None
         self._pipe = None
         self._input: _SharedArray | None = None
@@ -166,19 +166,31 @@ class EngineProcess:
         self._output: _SharedArray | None = None
         self.import_seconds: float | None = None  # TensorFlow + Keras import, in the process
         self.last_call_seconds = 0.0  # the bare ``layer(x)`` inside the last convolve
-        self.start()
+        self._aborted = False
+        if start:
+            self.start()
 
     def start(self) -> None:
         """Start (or adopt) the process and wait until Keras has loaded there.
 
         Raises EngineStopped with the reason if it could not load."""
         self._process, self._pipe = _adopt_or_launch()
+        if self._aborted:  # abort() came while the process was being launched
+            self._process.kill()
         self._input_source = None  # a new process has no input yet
         kind, detail = self._receive(START_TIMEOUT_S)
         if kind != "ready":
             self.close()
             raise EngineStopped(detail)
         self.import_seconds = detail
+
+    def abort(self) -> None:
+        """Kill the process now, from any thread (closing the window while TensorFlow is
+        still loading); a ``start`` waiting for it raises EngineStopped at once."""
+        self._aborted = True
+        process = self._process
+        if process is not None and process.is_alive():
+            process.kill()
 
     @property
     def pid(self) -> int | None:

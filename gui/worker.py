@@ -44,6 +44,7 @@ class EngineWorker(QThread):
         self.computations = 0  # how many requests actually ran (the rest were coalesced)
         self.engine_pid: int | None = None  # the engine process, when there is one
         self.engine_import_s: float | None = None  # how long TensorFlow took to import there
+        self._loading: EngineProcess | None = None  # the engine process until it is ready
 
     def submit(self, request: ConvRequest) -> None:
         """Queue ``request``, replacing any request that has not started yet."""
@@ -52,16 +53,23 @@ class EngineWorker(QThread):
             self._condition.notify()
 
     def stop(self) -> None:
-        """Ask the loop to end and wait for it (an import in progress finishes first)."""
+        """Ask the loop to end and wait for it. An engine process still loading TensorFlow
+        is killed, so closing the window never waits for the import (on a thread, the
+        import has to finish first)."""
         with self._condition:
             self._stopping = True
             self._condition.notify()
+            loading = self._loading
+        if loading is not None:
+            loading.abort()
         self.wait()
 
     def run(self) -> None:  # on the worker thread
         try:
-            convolver = _start_engine()
+            convolver = self._start_engine()
         except Exception as exc:  # a missing or broken TensorFlow must not take the window
+            if self._stopping:  # killed on purpose: the window is closing
+                return
             detail = str(exc) if isinstance(exc, EngineStopped) else f"{type(exc).__name__}: {exc}"
             self.engineFailed.emit(f"The Keras engine could not start ({detail}). "
                                    + INSTALL_HINT)
@@ -110,11 +118,20 @@ class EngineWorker(QThread):
                                          output, time.perf_counter() - started,
                                          getattr(convolver, "last_call_seconds", 0.0)))
 
+    def _start_engine(self):
+        """The convolver for this run: the engine process, or Keras on this very thread."""
+        if engine_mode() == "thread":
+            from engine.keras_conv import KerasConvolver
 
-def _start_engine():
-    """The convolver for this run: the engine process, or Keras on this very thread."""
-    if engine_mode() == "thread":
-        from engine.keras_conv import KerasConvolver
-
-        return KerasConvolver()
-    return EngineProcess()
+            return KerasConvolver()
+        engine = EngineProcess(start=False)
+        with self._condition:
+            if self._stopping:
+                raise EngineStopped("The window closed before the engine started.")
+            self._loading = engine
+        try:
+            engine.start()
+        finally:
+            with self._condition:
+                self._loading = None
+        return engine

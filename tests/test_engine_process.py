@@ -145,3 +145,20 @@ def test_compiled_layer_call_follows_new_weights_and_settings():
     np.testing.assert_allclose(convolver.convolve(other, wider),
                                cross_correlate(other.pixels, np.ones((5, 5)), (2, 1), "same"),
                                rtol=1e-5, atol=1e-3)
+
+
+def test_closing_while_tensorflow_loads_ends_the_engine_at_once(qtbot):
+    state = AppState(ConvSpec(), from_array(np.ones((8, 8)), "ones"))
+    pipeline = LivePipeline(state)
+    statuses = []
+    pipeline.engineStatusChanged.connect(statuses.append)
+    pipeline.start()
+    qtbot.waitUntil(lambda: pipeline.worker._loading is not None
+                    and pipeline.worker._loading.pid is not None, timeout=ENGINE_TIMEOUT_MS)
+    process = pipeline.worker._loading._process
+    pipeline.stop()  # returns without waiting for TensorFlow's import
+    assert not pipeline.worker.isRunning()
+    process.join(10)
+    assert process.exitcode == -signal.SIGKILL  # killed mid-import, not a graceful stop
+    qtbot.wait(50)
+    assert statuses == []  # closing on purpose is not reported as a failure
