@@ -77,6 +77,14 @@ def markdown_table(report: dict) -> str:
         f"{start['longest_stall_ms']:.0f} ms (worst run {start['longest_stall_ms_max']:.0f} ms)"
         f" | {thread['longest_stall_ms']:.0f} ms | |",
     ]
+    if "thread_4096" in report:
+        t = report["thread_4096"]
+        lines += ["", "| 4096x4096, engine on a thread (`CONVSCOPE_ENGINE=thread`) | value |",
+                  "| --- | --- |",
+                  f"| edit -> displayed, median / p95 | {_ms(t['edit_ms_median'])} / "
+                  f"{_ms(t['edit_ms_p95'])} |",
+                  f"| app / bare `Conv2D.__call__` | {t['app_over_bare']:.2f}x |",
+                  f"| peak RSS (one process) | {t['window_peak_rss_mb']:.0f} MB |"]
     m = report["machine"]
     footer = (f"\nMachine: {m['cpus']} cores ({m['cpu']}), {m['memory_gb']} GB, {m['system']}, "
               f"Python {m['python']}, no GPU; load average at start {m['load_average']}. "

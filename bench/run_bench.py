@@ -97,6 +97,12 @@ def main() -> int:
                   f"(app/bare {window['app_over_bare']:.2f}); predict "
                   f"{floor['predict_ms_median']:.1f} ms (predict/app "
                   f"{window['predict_over_app']:.1f})", flush=True)
+        print("4096x4096 with the engine on a thread, for comparison ...", flush=True)
+        report["thread_4096"] = probe("window_probe", "4096", str(folder),
+                                      env={"CONVSCOPE_ENGINE": "thread"})
+        report["thread_4096"]["app_over_bare"] = (
+            report["thread_4096"]["edit_ms_median"]
+            / report["sizes"]["4096"]["keras"]["bare_ms_median"])
         image = test_image(512, folder)
         print("start-up (engine process) ...", flush=True)
         report["startup"] = startup(image, "process", STARTUP_RUNS)

@@ -79,6 +79,8 @@ class EngineWorker(QThread):
         self.engineReady.emit()
         try:
             while True:
+                if self._pending is None and hasattr(convolver, "compile_current"):
+                    convolver.compile_current()  # idle: Keras on this thread traces its call
                 request = self._next_request()
                 if request is None:
                     return
