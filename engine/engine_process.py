@@ -228,9 +228,9 @@ class EngineProcess:
         raise RuntimeError(detail)
 
     def _share_input(self, pixels: np.ndarray) -> tuple[str, tuple[int, ...]]:
-        """The image's block. Only a new image is copied into shared memory; the engine
-        reads it once, so the block is freed after the first answer (``None`` ref: the
-        engine already holds this image)."""
+        """The image's block name and shape. Only a new image is copied into shared memory;
+        the engine reads it once, so the block is freed after the first answer and later
+        requests only repeat its name (the engine keeps its own copy)."""
         if pixels is not self._input_source:
             self._release_input_block()
             self._input = _SharedArray(pixels.shape)
@@ -256,8 +256,10 @@ class EngineProcess:
                                 f"restarts on the next edit.") from exc
 
     def _lost(self) -> None:
-        if self._process is not None and self._process.is_alive():
-            self._process.kill()
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.kill()
+            self._process.join(5)  # reap it: no zombie left behind
         self._process, self._pipe = None, None
 
     def close(self) -> None:
