@@ -45,5 +45,8 @@ package-test: $(PACKAGE_STAMP)
 icons: setup
 	$(PY) packaging/make_icons.py
 
+bench: setup
+	QT_QPA_PLATFORM=offscreen $(PY) -m bench.run_bench
+
 clean:
 	rm -rf build dist .pytest_cache .ruff_cache .hypothesis

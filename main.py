@@ -20,10 +20,19 @@ def main(argv: list[str] | None = None) -> int:
         from gui.selftest_window import main as self_test_main
 
         return self_test_main()
+    if not {"-h", "--help"} & set(argv):
+        from engine.engine_process import start_early
+
+        start_early()  # TensorFlow starts loading in the engine process while the window builds
     from gui.app import run_app
 
     return run_app(argv)
 
 
 if __name__ == "__main__":
+    import multiprocessing
+
+    # The engine runs in a spawned process; a frozen (PyInstaller) app must let the child
+    # run the engine instead of starting another window.
+    multiprocessing.freeze_support()
     sys.exit(main())

@@ -32,9 +32,16 @@ LUT_SIZE = 256
 
 
 def auto_levels(values: np.ndarray) -> tuple[float, float]:
-    """Darkest = the minimum, brightest = the maximum (what matplotlib's imshow does)."""
+    """Darkest = the minimum, brightest = the maximum (what matplotlib's imshow does).
+
+    Above four million values only every few rows are scanned (whole rows, so memory is
+    read in long runs), which keeps a 16-megapixel output live. A lone extreme pixel in a
+    skipped row then shows clipped to black or white; the raw values are untouched."""
     if values.size == 0:
         return 0.0, 1.0
+    step = int(np.ceil(values.size / 4_000_000))
+    if step > 1 and values.ndim >= 2:
+        values = values[::step]
     lo, hi = float(np.min(values)), float(np.max(values))
     if not hi > lo:  # a flat output still needs a non-empty range
         lo, hi = lo - 0.5, hi + 0.5

@@ -1,4 +1,9 @@
-"""Starting the application: one QApplication, one MainWindow."""
+"""Starting the application: one QApplication, one MainWindow, shown as early as possible.
+
+The engine process is started first (main.py does it before anything imports Qt and
+pyqtgraph), so that TensorFlow's import (seconds) runs on the second core while the window
+builds itself.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,22 @@ import argparse
 import sys
 
 
-def run_app(argv: list[str]) -> int:
+def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="convscope",
                                      description="ConvScope: watch a Keras Conv2D work, live.",
                                      epilog="Also: 'convscope convolve IMAGE ...' (headless, "
                                             "see 'convolve --help') and 'convscope --self-test' "
                                             "(checks an install, no display needed).")
     parser.add_argument("image", nargs="?", help="image to open (default: the ascent sample)")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
+
+def start_window(argv: list[str]):
+    """The QApplication and the shown MainWindow, before the event loop runs."""
+    args = parse_args(argv)
+    from engine.engine_process import start_early
+
+    start_early()  # no-op when main.py has already started it
     from PySide6.QtWidgets import QApplication
 
     from gui.main_window import MainWindow
@@ -23,6 +35,11 @@ def run_app(argv: list[str]) -> int:
     configure_application(app)
     window = MainWindow(args.image)
     window.show()
+    return app, window
+
+
+def run_app(argv: list[str]) -> int:
+    app, _window = start_window(argv)
     return app.exec()
 
 

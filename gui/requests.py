@@ -26,7 +26,8 @@ class ConvResult:
     image: LoadedImage
     spec: ConvSpec
     output: np.ndarray  # float32, (1, H_out, W_out, 1), straight from the layer
-    seconds: float
+    seconds: float  # the engine's whole turn for this request, as the worker saw it
+    layer_seconds: float = 0.0  # of which the bare ``layer(x)`` call itself
 
 
 @dataclass(frozen=True)

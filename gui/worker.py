@@ -1,9 +1,14 @@
-"""The one thread that owns TensorFlow and Keras.
+"""The one thread that talks to the Keras engine.
 
-Keras keeps thread-local state, so the layer is built and called on this thread only. The
-thread imports TensorFlow when it starts, while the window is already usable. Requests are
-coalesced: while one computation runs, only the newest request waits, so holding an arrow
-key or typing fast never builds a queue.
+By default the engine is a separate process (engine/engine_process.py): importing
+TensorFlow holds the interpreter lock for up to a quarter second at a time, which would
+freeze the window if it happened in this process. This thread starts that process, sends it
+one request at a time and waits for the answer without holding the lock. With
+``CONVSCOPE_ENGINE=thread`` Keras runs on this thread instead (Keras keeps thread-local
+state, so the layer is built and called here only).
+
+Requests are coalesced: while one computation runs, only the newest request waits, so holding
+an arrow key or typing fast never builds a queue.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import traceback
 
 from PySide6.QtCore import QThread, Signal
 
+from engine.engine_process import EngineProcess, EngineStopped, engine_mode
 from engine.spec import ConvSpecError
 from gui.requests import ConvFailure, ConvRequest, ConvResult
 
@@ -36,6 +42,9 @@ class EngineWorker(QThread):
         self._pending: ConvRequest | None = None
         self._stopping = False
         self.computations = 0  # how many requests actually ran (the rest were coalesced)
+        self.engine_pid: int | None = None  # the engine process, when there is one
+        self.engine_import_s: float | None = None  # how long TensorFlow took to import there
+        self._loading: EngineProcess | None = None  # the engine process until it is ready
 
     def submit(self, request: ConvRequest) -> None:
         """Queue ``request``, replacing any request that has not started yet."""
@@ -44,28 +53,41 @@ class EngineWorker(QThread):
             self._condition.notify()
 
     def stop(self) -> None:
-        """Ask the loop to end and wait for it (an import in progress finishes first)."""
+        """Ask the loop to end and wait for it. An engine process still loading TensorFlow
+        is killed, so closing the window never waits for the import (on a thread, the
+        import has to finish first)."""
         with self._condition:
             self._stopping = True
             self._condition.notify()
+            loading = self._loading
+        if loading is not None:
+            loading.abort()
         self.wait()
 
     def run(self) -> None:  # on the worker thread
         try:
-            from engine.keras_conv import KerasConvolver
-
-            convolver = KerasConvolver()
+            convolver = self._start_engine()
         except Exception as exc:  # a missing or broken TensorFlow must not take the window
-            self.engineFailed.emit(
-                f"The Keras engine could not start ({type(exc).__name__}: {exc}). "
-                + INSTALL_HINT)
-            return
-        self.engineReady.emit()
-        while True:
-            request = self._next_request()
-            if request is None:
+            if self._stopping:  # killed on purpose: the window is closing
                 return
-            self._compute(convolver, request)
+            detail = str(exc) if isinstance(exc, EngineStopped) else f"{type(exc).__name__}: {exc}"
+            self.engineFailed.emit(f"The Keras engine could not start ({detail}). "
+                                   + INSTALL_HINT)
+            return
+        self.engine_pid = getattr(convolver, "pid", None)
+        self.engine_import_s = getattr(convolver, "import_seconds", None)
+        self.engineReady.emit()
+        try:
+            while True:
+                if self._pending is None and hasattr(convolver, "compile_current"):
+                    convolver.compile_current()  # idle: Keras on this thread traces its call
+                request = self._next_request()
+                if request is None:
+                    return
+                self._compute(convolver, request)
+        finally:
+            if hasattr(convolver, "close"):
+                convolver.close()
 
     def _next_request(self) -> ConvRequest | None:
         with self._condition:
@@ -80,6 +102,9 @@ class EngineWorker(QThread):
         started = time.perf_counter()
         try:
             output = convolver.convolve(request.image, request.spec)
+        except EngineStopped as exc:  # TensorFlow crashed: say so; the next edit restarts it
+            self.computeFailed.emit(ConvFailure(request.request_id, str(exc)))
+            return
         except ConvSpecError as exc:
             self.computeFailed.emit(ConvFailure(request.request_id, str(exc)))
             return
@@ -92,4 +117,23 @@ class EngineWorker(QThread):
         finally:
             self.computations += 1
         self.resultReady.emit(ConvResult(request.request_id, request.image, request.spec,
-                                         output, time.perf_counter() - started))
+                                         output, time.perf_counter() - started,
+                                         getattr(convolver, "last_call_seconds", 0.0)))
+
+    def _start_engine(self):
+        """The convolver for this run: the engine process, or Keras on this very thread."""
+        if engine_mode() == "thread":
+            from engine.keras_conv import KerasConvolver
+
+            return KerasConvolver()
+        engine = EngineProcess(start=False)
+        with self._condition:
+            if self._stopping:
+                raise EngineStopped("The window closed before the engine started.")
+            self._loading = engine
+        try:
+            engine.start()
+        finally:
+            with self._condition:
+                self._loading = None
+        return engine

@@ -4,6 +4,7 @@ faults, a missing TensorFlow, and the File > Open start folder."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -14,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 import engine.keras_conv
+from gui import MainWindow
 from tests.conftest import ASCENT, ROOT
 from tests.live_window import ENGINE_TIMEOUT_MS, edit_cell, open_window, shown_output
 from tests.numpy_reference import cross_correlate
@@ -71,7 +73,14 @@ def test_one_pixel_image_with_valid_padding_is_explained(qtbot, window, tmp_path
     qtbot.waitUntil(lambda: window.banner.text() == "", timeout=ENGINE_TIMEOUT_MS)
 
 
-def test_an_engine_fault_is_shown_and_the_next_edit_works(qtbot, window, monkeypatch):
+def test_an_engine_fault_is_shown_and_the_next_edit_works(qtbot, monkeypatch):
+    """Keras runs on the worker thread here (CONVSCOPE_ENGINE=thread) so that a fault can be
+    injected into the real layer call; a crashing engine process is covered in
+    tests/test_engine_process.py."""
+    monkeypatch.setenv("CONVSCOPE_ENGINE", "thread")
+    window = MainWindow(seed=3)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.output_view.values is not None, timeout=ENGINE_TIMEOUT_MS)
     before = shown_output(window).copy()
     real = engine.keras_conv.KerasConvolver.convolve
     faults = []
@@ -98,8 +107,6 @@ def test_an_engine_fault_is_shown_and_the_next_edit_works(qtbot, window, monkeyp
 
 WITHOUT_TENSORFLOW = """
 import json, sys, time
-sys.modules["tensorflow"] = None  # import tensorflow / import keras now fail
-sys.modules["keras"] = None
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from gui import MainWindow
@@ -122,9 +129,20 @@ win.close()
 """
 
 
-def test_window_opens_without_tensorflow():
+def hide_tensorflow(folder) -> dict:
+    """An environment in which ``import tensorflow`` and ``import keras`` fail, in this process's
+    children and in the engine process they spawn, as on a machine without TensorFlow."""
+    for name in ("tensorflow", "keras"):
+        package = folder / name
+        package.mkdir()
+        (package / "__init__.py").write_text(
+            f"raise ImportError('No module named {name!r}')\n")
+    return {**os.environ, "PYTHONPATH": str(folder)}
+
+
+def test_window_opens_without_tensorflow(tmp_path):
     result = subprocess.run([sys.executable, "-c", WITHOUT_TENSORFLOW], capture_output=True,
-                            text=True, timeout=120, cwd=ROOT)
+                            text=True, timeout=120, cwd=ROOT, env=hide_tensorflow(tmp_path))
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert seen["visible"] and seen["input"] == [512, 512]  # the image is shown

@@ -1,8 +1,9 @@
 """An image in a zoomable, pannable pyqtgraph view with the value under the cursor.
 
 Arrays go in row-major, C-contiguous float32 with explicit levels: pyqtgraph's fast path.
-The view inverts y (row 0 at the top, like the image file) and locks the aspect ratio so
-pixels stay square.
+Only as many pixels as the screen can show are turned into an 8-bit picture (see
+ScreenImageItem), so a 16-megapixel output repaints as fast as a small one. The view inverts
+y (row 0 at the top, like the image file) and locks the aspect ratio so pixels stay square.
 """
 
 from __future__ import annotations
@@ -13,6 +14,35 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from engine.kernel_text import format_number
+
+
+class ScreenImageItem(pg.ImageItem):
+    """An ImageItem that renders every n-th row and column when the view shows n image
+    pixels per screen pixel, and renders again when the zoom changes.
+
+    ``image`` always stays the full array. Picking every n-th pixel is what Qt's drawImage
+    does anyway when it shrinks a picture, so what the screen shows is unchanged; only the
+    float-to-8-bit conversion of pixels nobody sees is skipped (pyqtgraph's own
+    autoDownsample averages blocks instead, which costs a pass over every value).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(axisOrder="row-major", autoDownsample=True)
+
+    def render(self) -> None:
+        full = self.image
+        factors = self._computeDownsampleFactors() if full is not None else (1, 1)
+        if factors[0] is None:  # not on screen yet: let pyqtgraph say so
+            return super().render()
+        cols, rows = factors
+        self.autoDownsample = False
+        if cols > 1 or rows > 1:
+            self.image = full[::rows, ::cols]
+        try:
+            super().render()
+        finally:
+            self.image, self.autoDownsample = full, True
+        self._lastDownsample = factors
 
 
 class ImagePanel(QWidget):
@@ -34,7 +64,7 @@ class ImagePanel(QWidget):
         self.view_box.setAspectLocked(True)
         self.plot.getPlotItem().setLabel("left", "row")
         self.plot.getPlotItem().setLabel("bottom", "column")
-        self.image_item = pg.ImageItem(axisOrder="row-major")
+        self.image_item = ScreenImageItem()
         self.plot.addItem(self.image_item)
         self.readout = QLabel(" ")
         self.readout.setObjectName(f"{view_name}Readout")

@@ -1,0 +1,164 @@
+"""The engine process: real TensorFlow in a spawned process, arrays through shared memory.
+
+Checked against the NumPy reference; crashes and a TensorFlow that cannot load must leave
+the window working and say what happened.
+"""
+
+import os
+import signal
+from multiprocessing import shared_memory
+
+import numpy as np
+import pytest
+
+from engine import engine_process
+from engine.engine_process import EngineProcess, EngineStopped
+from engine.images import from_array
+from engine.spec import ConvSpec, ConvSpecError
+from gui.pipeline import LivePipeline
+from gui.state import AppState
+from tests.numpy_reference import cross_correlate
+
+ENGINE_TIMEOUT_MS = 120_000
+
+
+def block_exists(name: str) -> bool:
+    try:
+        shared_memory.SharedMemory(name=name).close()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def test_engine_process_computes_frees_and_restarts_after_a_crash():
+    rng = np.random.default_rng(1)
+    first = from_array(rng.uniform(0, 255, (40, 50)), "first")
+    second = from_array(rng.uniform(0, 255, (31, 29)), "second")
+    spec = ConvSpec(kernel=rng.normal(size=(3, 3)), strides=(2, 1), bias=0.5)
+    engine_process.prestart()
+    prestarted_pid = engine_process._prestarted[0].pid
+    engine = EngineProcess()
+    try:
+        assert engine.pid == prestarted_pid  # the early-started process was adopted
+        out = engine.convolve(first, spec)
+        want = cross_correlate(first.pixels, spec.kernel, (2, 1), bias=0.5)
+        np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-4)
+        assert engine.last_call_seconds > 0
+        assert engine._input is None  # the engine copied the image; its block is freed
+        out[...] = 0  # the caller owns the result: the next one is unaffected
+        again = engine.convolve(first, spec.with_changes(padding="same", strides=(1, 1)))
+        assert again.shape == (1, 40, 50, 1) and np.abs(again).max() > 0
+        np.testing.assert_allclose(
+            engine.convolve(second, spec),
+            cross_correlate(second.pixels, spec.kernel, (2, 1), bias=0.5), rtol=1e-5, atol=1e-4)
+        with pytest.raises(ConvSpecError):  # refused before anything is sent
+            engine.convolve(second, spec.with_changes(kernel=np.ones((40, 40))))
+
+        os.kill(engine.pid, signal.SIGKILL)
+        with pytest.raises(EngineStopped, match="restarts"):
+            engine.convolve(second, spec.with_changes(bias=1.0))
+        restarted = engine.convolve(second, spec.with_changes(bias=1.0))  # a fresh process
+        np.testing.assert_allclose(
+            restarted, cross_correlate(second.pixels, spec.kernel, (2, 1), bias=1.0),
+            rtol=1e-5, atol=1e-4)
+        output_name = engine._output.block.name
+    finally:
+        engine.close()
+    assert not block_exists(output_name)  # no shared memory left behind
+
+
+def test_pipeline_reports_a_crashed_engine_and_recovers(qtbot):
+    image = from_array(np.arange(64 * 48, dtype=np.float32).reshape(64, 48) % 251, "ramp")
+    state = AppState(ConvSpec(kernel=np.ones((3, 3))), image)
+    pipeline = LivePipeline(state)
+    problems = []
+    pipeline.problemChanged.connect(problems.append)
+    pipeline.start()
+    try:
+        qtbot.waitUntil(lambda: pipeline.shown is not None, timeout=ENGINE_TIMEOUT_MS)
+        os.kill(pipeline.worker.engine_pid, signal.SIGKILL)
+        state.set_kernel_entry(0, 0, 2.0)
+        qtbot.waitUntil(lambda: any("stopped" in p for p in problems), timeout=ENGINE_TIMEOUT_MS)
+        state.set_kernel_entry(0, 0, 3.0)  # the next edit starts a new engine
+        final_id = pipeline.latest_request_id
+        qtbot.waitUntil(lambda: pipeline.shown.request_id == final_id,
+                        timeout=ENGINE_TIMEOUT_MS)
+    finally:
+        pipeline.stop()
+    assert problems[-1] == ""  # the message went away with the fresh output
+    np.testing.assert_allclose(pipeline.shown.output,
+                               cross_correlate(image.pixels, state.spec.kernel, (1, 1)),
+                               rtol=1e-5, atol=1e-3)
+
+
+def test_engine_that_cannot_load_is_reported_not_raised(qtbot, monkeypatch):
+    monkeypatch.setenv("KERAS_BACKEND", "no-such-backend")
+    state = AppState(ConvSpec(), from_array(np.ones((8, 8)), "ones"))
+    pipeline = LivePipeline(state)
+    statuses = []
+    pipeline.engineStatusChanged.connect(statuses.append)
+    pipeline.start()
+    try:
+        qtbot.waitUntil(lambda: len(statuses) > 0, timeout=ENGINE_TIMEOUT_MS)
+    finally:
+        pipeline.stop()
+    assert statuses[0].startswith("The Keras engine could not start")
+    assert "pip install" in statuses[0] and pipeline.shown is None
+
+
+def test_engine_on_the_worker_thread_still_works(qtbot, monkeypatch):
+    monkeypatch.setenv("CONVSCOPE_ENGINE", "thread")
+    image = from_array(np.random.default_rng(2).uniform(0, 255, (20, 30)), "noise")
+    state = AppState(ConvSpec(kernel=np.eye(3), strides=(1, 2)), image)
+    pipeline = LivePipeline(state)
+    pipeline.start()
+    try:
+        qtbot.waitUntil(lambda: pipeline.shown is not None, timeout=ENGINE_TIMEOUT_MS)
+    finally:
+        pipeline.stop()
+    assert pipeline.worker.engine_pid is None  # no second process in this mode
+    np.testing.assert_allclose(pipeline.shown.output,
+                               cross_correlate(image.pixels, np.eye(3), (1, 2)),
+                               rtol=1e-5, atol=1e-3)
+
+
+def test_compiled_layer_call_follows_new_weights_and_settings():
+    from engine.keras_conv import KerasConvolver
+
+    rng = np.random.default_rng(3)
+    image = from_array(rng.uniform(0, 255, (33, 41)), "noise")
+    convolver = KerasConvolver()
+    spec = ConvSpec(kernel=rng.normal(size=(3, 3)), strides=(2, 1))
+    convolver.convolve(image, spec)
+    assert convolver.compile_current() and not convolver.compile_current()  # traced once
+    for kernel in (np.ones((3, 3)), rng.normal(size=(3, 3))):  # weights: the traced graph
+        changed = spec.with_changes(kernel=kernel, bias=-2.0)
+        np.testing.assert_allclose(convolver.convolve(image, changed),
+                                   cross_correlate(image.pixels, kernel, (2, 1), bias=-2.0),
+                                   rtol=1e-5, atol=1e-3)
+    wider = spec.with_changes(kernel=np.ones((5, 5)), padding="same")  # a new layer: eager
+    np.testing.assert_allclose(convolver.convolve(image, wider),
+                               cross_correlate(image.pixels, np.ones((5, 5)), (2, 1), "same"),
+                               rtol=1e-5, atol=1e-3)
+    other = from_array(rng.uniform(0, 255, (20, 24)), "other")  # a new image: eager again
+    assert convolver.compile_current()
+    np.testing.assert_allclose(convolver.convolve(other, wider),
+                               cross_correlate(other.pixels, np.ones((5, 5)), (2, 1), "same"),
+                               rtol=1e-5, atol=1e-3)
+
+
+def test_closing_while_tensorflow_loads_ends_the_engine_at_once(qtbot):
+    state = AppState(ConvSpec(), from_array(np.ones((8, 8)), "ones"))
+    pipeline = LivePipeline(state)
+    statuses = []
+    pipeline.engineStatusChanged.connect(statuses.append)
+    pipeline.start()
+    qtbot.waitUntil(lambda: pipeline.worker._loading is not None
+                    and pipeline.worker._loading.pid is not None, timeout=ENGINE_TIMEOUT_MS)
+    process = pipeline.worker._loading._process
+    pipeline.stop()  # returns without waiting for TensorFlow's import
+    assert not pipeline.worker.isRunning()
+    process.join(10)
+    assert process.exitcode == -signal.SIGKILL  # killed mid-import, not a graceful stop
+    qtbot.wait(50)
+    assert statuses == []  # closing on purpose is not reported as a failure
