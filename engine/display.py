@@ -12,6 +12,8 @@ image does), ``"diverging"`` (symmetric around 0: negative blue, 0 white, positi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 MAPPINGS = ("auto", "clip", "diverging", "abs")
@@ -35,24 +37,14 @@ def auto_levels(values: np.ndarray) -> tuple[float, float]:
     """Darkest = the minimum, brightest = the maximum (what matplotlib's imshow does).
 
     Above four million values only every few rows are scanned (whole rows, so memory is
-    read in long runs), which keeps a 16-megapixel output live. A lone extreme pixel in a
+    read in long runs), which keeps a 16-megapixel photo quick to show. A lone extreme pixel in a
     skipped row then shows clipped to black or white; the raw values are untouched."""
     if values.size == 0:
         return 0.0, 1.0
     step = int(np.ceil(values.size / 4_000_000))
     if step > 1 and values.ndim >= 2:
         values = values[::step]
-    lo, hi = float(np.min(values)), float(np.max(values))
-    if not hi > lo:  # a flat output still needs a non-empty range
-        lo, hi = lo - 0.5, hi + 0.5
-    return lo, hi
-
-
-def symmetric_levels(values: np.ndarray) -> tuple[float, float]:
-    """(-m, m) with m the largest magnitude, so 0 sits exactly in the middle."""
-    m = float(np.max(np.abs(values))) if values.size else 0.0
-    m = m if m > 0 else 1.0
-    return -m, m
+    return _non_empty(float(np.min(values)), float(np.max(values)))
 
 
 def _signed_distance(size: int) -> np.ndarray:
@@ -78,18 +70,61 @@ def abs_lut(size: int = LUT_SIZE) -> np.ndarray:
     return np.repeat(gray[:, None], 3, axis=1).astype(np.uint8)
 
 
-def map_levels(values: np.ndarray, mode: str) -> tuple[tuple[float, float], np.ndarray | None]:
-    """(levels, lut) for ``mode``; lut None means plain gray. The values stay as they are:
-    even "abs" maps -v and v to the same brightness through its lookup table."""
+def levels_for_range(minimum: float, maximum: float,
+                     mode: str) -> tuple[tuple[float, float], np.ndarray | None]:
+    """(levels, lut) for ``mode`` given the output's range; lut None means plain gray. The
+    values stay as they are: even "abs" maps -v and v to the same brightness through its
+    lookup table."""
     if mode == "auto":
-        return auto_levels(values), None
+        return _non_empty(minimum, maximum), None
     if mode == "clip":
         return (0.0, 255.0), None
+    m = max(abs(minimum), abs(maximum))
+    m = m if m > 0 else 1.0
     if mode == "diverging":
-        return symmetric_levels(values), diverging_lut()
+        return (-m, m), diverging_lut()
     if mode == "abs":
-        return symmetric_levels(values), abs_lut()
+        return (-m, m), abs_lut()
     raise ValueError(f"display mapping must be one of {MAPPINGS}, not {mode!r}")
+
+
+def map_levels(values: np.ndarray, mode: str) -> tuple[tuple[float, float], np.ndarray | None]:
+    """(levels, lut) for ``mode`` from the values' exact range (export, one-off renders)."""
+    if values.size == 0:
+        return levels_for_range(0.0, 0.0, mode)
+    return levels_for_range(float(np.min(values)), float(np.max(values)), mode)
+
+
+@dataclass(frozen=True, eq=False)
+class ValueSummary:
+    """What the display needs to know about an output, computed once per result (off the GUI
+    thread): the exact range and a histogram."""
+
+    minimum: float
+    maximum: float
+    counts: np.ndarray  # pixels per bin (estimated from sampled rows for big outputs)
+    edges: np.ndarray  # len(counts) + 1 bin edges spanning the range
+
+    def levels(self, mode: str) -> tuple[tuple[float, float], np.ndarray | None]:
+        return levels_for_range(self.minimum, self.maximum, mode)
+
+
+def summarize(values: np.ndarray, bins: int = 128,
+              histogram_samples: int = 1_000_000) -> ValueSummary:
+    """Exact min and max; the histogram from every k-th row above ``histogram_samples``
+    values, scaled by k so the heights still count pixels."""
+    if values.size == 0:
+        return ValueSummary(0.0, 0.0, np.zeros(bins), np.linspace(-0.5, 0.5, bins + 1))
+    lo, hi = float(np.min(values)), float(np.max(values))
+    step = max(int(np.ceil(values.size / histogram_samples)), 1)
+    sample = values[::step] if values.ndim >= 2 else values
+    counts, edges = np.histogram(sample, bins=bins, range=_non_empty(lo, hi))
+    return ValueSummary(lo, hi, counts * step, edges)
+
+
+def _non_empty(lo: float, hi: float) -> tuple[float, float]:
+    """A flat output still needs a non-empty range."""
+    return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
 
 
 def to_uint8(values: np.ndarray, levels: tuple[float, float]) -> np.ndarray:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.display import ValueSummary, summarize
 from engine.images import LoadedImage
 from engine.spec import ConvSpec
 
@@ -28,6 +29,15 @@ class ConvResult:
     output: np.ndarray  # float32, (1, H_out, W_out, 1), straight from the layer
     seconds: float  # the engine's whole turn for this request, as the worker saw it
     layer_seconds: float = 0.0  # of which the bare ``layer(x)`` call itself
+    summary: ValueSummary | None = None  # range and histogram, computed on the worker thread
+
+    @property
+    def values(self) -> np.ndarray:
+        """The (H_out, W_out) plane the views show."""
+        return self.output[0, :, :, 0]
+
+    def value_summary(self) -> ValueSummary:
+        return self.summary if self.summary is not None else summarize(self.values)
 
 
 @dataclass(frozen=True)

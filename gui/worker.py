@@ -19,6 +19,7 @@ import traceback
 
 from PySide6.QtCore import QThread, Signal
 
+from engine.display import summarize
 from engine.engine_process import EngineProcess, EngineStopped, engine_mode
 from engine.spec import ConvSpecError
 from gui.requests import ConvFailure, ConvRequest, ConvResult
@@ -116,9 +117,11 @@ class EngineWorker(QThread):
             return
         finally:
             self.computations += 1
+        seconds = time.perf_counter() - started
+        summary = summarize(output[0, :, :, 0])  # here, so the GUI thread only paints
         self.resultReady.emit(ConvResult(request.request_id, request.image, request.spec,
-                                         output, time.perf_counter() - started,
-                                         getattr(convolver, "last_call_seconds", 0.0)))
+                                         output, seconds,
+                                         getattr(convolver, "last_call_seconds", 0.0), summary))
 
     def _start_engine(self):
         """The convolver for this run: the engine process, or Keras on this very thread."""

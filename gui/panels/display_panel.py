@@ -11,12 +11,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
-from engine.display import MAPPING_LABELS, MAPPINGS, map_levels, to_uint8
+from engine.display import MAPPING_LABELS, MAPPINGS, ValueSummary, to_uint8
 from engine.kernel_text import format_number
 from gui.requests import ConvResult
 from gui.state import AppState, signals_blocked
 
-BINS = 128
 BAR_STEPS = 256
 
 
@@ -56,7 +55,7 @@ class DisplayPanel(QWidget):
         layout.addWidget(self.range_label)
         layout.addWidget(self.plot, stretch=1)
 
-        self.values: np.ndarray | None = None
+        self.summary: ValueSummary | None = None
         self.mapping.currentIndexChanged.connect(
             lambda _i: state.set_display_mapping(self.mapping.currentData()))
         state.displayMappingChanged.connect(self.show_mapping)
@@ -68,26 +67,25 @@ class DisplayPanel(QWidget):
         self._redraw()
 
     def show_result(self, result: ConvResult) -> None:
-        self.values = result.output[0, :, :, 0]
+        self.summary = result.value_summary()
         self._redraw()
 
     @property
     def levels(self) -> tuple[float, float] | None:
-        if self.values is None:
+        if self.summary is None:
             return None
-        return map_levels(self.values, self.state.display_mapping)[0]
+        return self.summary.levels(self.state.display_mapping)[0]
 
     def _redraw(self) -> None:
-        if self.values is None:
+        summary = self.summary
+        if summary is None:
             return
-        values = self.values
-        levels, lut = map_levels(values, self.state.display_mapping)
-        self.range_label.setText(f"true min {format_number(values.min())}, "
-                                 f"max {format_number(values.max())}")
-        lo = min(float(values.min()), levels[0])
-        hi = max(float(values.max()), levels[1])
-        hi = hi if hi > lo else lo + 1
-        counts, edges = np.histogram(values, bins=BINS, range=(lo, hi))
+        levels, lut = summary.levels(self.state.display_mapping)
+        self.range_label.setText(f"true min {format_number(summary.minimum)}, "
+                                 f"max {format_number(summary.maximum)}")
+        counts, edges = summary.counts, summary.edges
+        lo = min(float(edges[0]), levels[0])
+        hi = max(float(edges[-1]), levels[1])
         self.curve.setData(edges, counts)
         steps = to_uint8(np.linspace(lo, hi, BAR_STEPS, dtype=np.float32)[None, :], levels)
         bar = np.repeat(steps[:, :, None], 3, axis=2) if lut is None else lut[steps]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.display import MAPPING_EXPLANATIONS, auto_levels, map_levels
+from engine.display import MAPPING_EXPLANATIONS, auto_levels
 from engine.images import LoadedImage
 from engine.kernel_text import format_number
 from gui.panels.image_panel import ImagePanel
@@ -50,11 +50,11 @@ class OutputView(ImagePanel):
 
     def _redraw(self) -> None:
         result = self.result
-        values = result.output[0, :, :, 0]
-        levels, lut = map_levels(values, self.mapping)
+        summary = result.value_summary()
+        levels, lut = summary.levels(self.mapping)
         self.image_item.setLookupTable(lut, update=False)
-        self.show_array(values, levels)
-        lo, hi = format_number(values.min()), format_number(values.max())
+        self.show_array(result.values, levels)
+        lo, hi = format_number(summary.minimum), format_number(summary.maximum)
         self.caption.setText(
             f"True values from {lo} to {hi}. Shown: {MAPPING_EXPLANATIONS[self.mapping]}; "
             f"the Display tab has other mappings. Computed in {result.seconds * 1000:.0f} ms.")

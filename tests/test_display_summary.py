@@ -1,0 +1,30 @@
+"""The per-result summary the display uses instead of rescanning the output on the GUI
+thread: exact range, a histogram that still counts pixels, and the same levels as
+map_levels on the values themselves."""
+
+import numpy as np
+import pytest
+
+from engine.display import MAPPINGS, map_levels, summarize
+
+
+@pytest.mark.parametrize("shape", [(7, 9), (3000, 700)])
+def test_summary_matches_the_values(shape):
+    rng = np.random.default_rng(1)
+    values = rng.normal(0, 300, shape).astype(np.float32)
+    values[-1, -1] = 5000.0  # a lone extreme pixel in the last row still sets the range
+    summary = summarize(values, histogram_samples=500_000)
+    assert summary.minimum == values.min() and summary.maximum == 5000.0
+    assert summary.edges[0] == values.min() and summary.edges[-1] == 5000.0
+    assert abs(summary.counts.sum() - values.size) <= 0.01 * values.size
+    for mode in MAPPINGS:
+        levels, lut = summary.levels(mode)
+        want_levels, want_lut = map_levels(values, mode)
+        assert levels == want_levels
+        assert (lut is None) == (want_lut is None)
+
+
+def test_flat_and_empty_outputs_still_have_a_range():
+    assert summarize(np.full((4, 4), 3.0, np.float32)).levels("auto")[0] == (2.5, 3.5)
+    assert summarize(np.zeros((0, 5), np.float32)).levels("auto")[0] == (-0.5, 0.5)
+    assert summarize(np.zeros((2, 2), np.float32)).levels("diverging")[0] == (-1.0, 1.0)
