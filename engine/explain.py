@@ -7,6 +7,7 @@ window ever reaches. Plain Python: the text is ready before TensorFlow has loade
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,13 +45,10 @@ class AxisExplanation:
         return self.dilation * (self.k - 1) + 1
 
     def rows_read(self) -> np.ndarray:
-        """Which input rows/columns (0..n-1) at least one kernel tap reads, as a bool mask."""
-        read = np.zeros(self.n, bool)
-        if self.out >= 1:
-            starts = np.arange(self.out) * self.stride - self.pad_before
-            positions = (starts[:, None] + np.arange(self.k) * self.dilation).ravel()
-            read[positions[(positions >= 0) & (positions < self.n)]] = True
-        return read
+        """Which input rows/columns (0..n-1) at least one kernel tap reads, as a read-only
+        bool mask (cached: every panel asks on every edit)."""
+        return _rows_read(self.n, self.k, self.stride, self.dilation, self.out,
+                          self.pad_before)
 
     @property
     def uncovered(self) -> int:
@@ -115,6 +113,18 @@ class AxisExplanation:
                 f"taps step over {'it' if verb == 'is' else 'them'} (stride {self.stride}, "
                 f"window {self.effective})")
         return notes
+
+
+@functools.lru_cache(maxsize=64)
+def _rows_read(n: int, k: int, stride: int, dilation: int, out: int,
+               pad_before: int) -> np.ndarray:
+    read = np.zeros(n, bool)
+    if out >= 1:
+        starts = np.arange(out) * stride - pad_before
+        positions = (starts[:, None] + np.arange(k) * dilation).ravel()
+        read[positions[(positions >= 0) & (positions < n)]] = True
+    read.setflags(write=False)
+    return read
 
 
 def explain_axis(axis: str, n: int, k: int, stride: int, dilation: int,

@@ -53,6 +53,8 @@ class MessageBanner(QLabel):
 
     def _refresh(self) -> None:
         text = " ".join(t for t in (self._notice, self._problem) if t) or self._engine_status
-        self.setStyleSheet(PROBLEM_STYLE if text != LOADING_TEXT and text else INFO_STYLE)
+        style = PROBLEM_STYLE if text != LOADING_TEXT and text else INFO_STYLE
+        if style != self.styleSheet():  # restyling costs more than the text itself
+            self.setStyleSheet(style)
         self.setText(text)
         self.setVisible(bool(text))
