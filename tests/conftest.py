@@ -65,3 +65,11 @@ def assert_lesson_run(result, saved_npy, ascent_pixels) -> None:
     assert saved.dtype == np.float32 and saved.shape == (1, 255, 510, 1)
     np.testing.assert_allclose(saved, cross_correlate(ascent_pixels, np.ones((3, 3)), (2, 1)),
                                rtol=1e-6)
+
+
+@pytest.fixture
+def window(qtbot):
+    """The real MainWindow, shown, its engine loaded and its first output on screen."""
+    from tests.live_window import open_window
+
+    return open_window(qtbot)

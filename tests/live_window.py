@@ -19,12 +19,27 @@ def open_window(qtbot, image_path=None, seed: int = 3) -> MainWindow:
 
 
 def shown_output(win: MainWindow) -> np.ndarray | None:
+    """The output array on screen (the output ImageItem holds the same array)."""
     return win.output_view.values
 
 
-def wait_for_output_shape(qtbot, win: MainWindow, hw: tuple[int, int]) -> None:
-    qtbot.waitUntil(lambda: shown_output(win) is not None and shown_output(win).shape == hw,
+def find(win: MainWindow, cls, name: str):
+    """A widget by its objectName, as accessibility tools and automation find it."""
+    widget = win.findChild(cls, name)
+    assert widget is not None, name
+    return widget
+
+
+def wait_for_output(qtbot, win: MainWindow, shape: tuple[int, int]) -> None:
+    qtbot.waitUntil(lambda: shown_output(win) is not None and shown_output(win).shape == shape,
                     timeout=ENGINE_TIMEOUT_MS)
+
+
+def set_kernel(win: MainWindow, rows) -> None:
+    """Type every value of ``rows`` into the kernel table."""
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            edit_cell(win, r, c, str(value))
 
 
 def edit_cell(win: MainWindow, row: int, col: int, text: str) -> None:

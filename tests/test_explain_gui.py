@@ -14,10 +14,8 @@ from engine.lesson import Lesson
 from gui.panels.correlation_note import kernel_grid
 from gui.panels.overlays import PADDING_TAP_BRUSH, TAP_BRUSH
 from tests.conftest import ASCENT, FACE
+from tests.live_window import ENGINE_TIMEOUT_MS, find, shown_output, wait_for_output
 from tests.numpy_reference import cross_correlate
-from tests.test_gui import ENGINE_TIMEOUT_MS, find, shown_output, wait_for_output, window
-
-__all__ = ["window"]  # the fixture, shared with test_gui
 
 
 def wait_for(qtbot, win, want):

@@ -1,47 +1,14 @@
 """The real window, driven through its widgets as a user would (pytest-qt, offscreen)."""
 
 import numpy as np
-import pytest
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QLabel, QPushButton, QSpinBox, QTableWidget
 
-from gui import MainWindow
 from tests.conftest import ASCENT, FACE
+from tests.live_window import ENGINE_TIMEOUT_MS, find, set_kernel, shown_output, wait_for_output
 from tests.numpy_reference import cross_correlate
-
-ENGINE_TIMEOUT_MS = 60_000
-
-
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow(seed=3)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.output_view.values is not None, timeout=ENGINE_TIMEOUT_MS)
-    return win
-
-
-def find(win, cls, name):
-    widget = win.findChild(cls, name)
-    assert widget is not None, name
-    return widget
-
-
-def shown_output(win):
-    return win.output_view.image_item.image
-
-
-def wait_for_output(qtbot, win, shape):
-    qtbot.waitUntil(lambda: shown_output(win).shape == shape, timeout=ENGINE_TIMEOUT_MS)
-
-
-def set_kernel(win, rows):
-    table = find(win, QTableWidget, "kernelTable")
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            table.model().setData(table.model().index(r, c), str(value))
 
 
 def test_opens_at_the_lessons_first_step(window, ascent_pixels):

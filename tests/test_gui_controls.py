@@ -6,12 +6,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QPushButton, QSpinBox
 
 from engine.presets import FIXED, RANDOM, glorot_uniform
-from tests import test_gui
 from tests.conftest import ASCENT
+from tests.live_window import ENGINE_TIMEOUT_MS, find, set_kernel, shown_output
 from tests.numpy_reference import cross_correlate
-from tests.test_gui import ENGINE_TIMEOUT_MS, find, set_kernel, shown_output
-
-window = test_gui.window  # the real window, engine loaded (a pytest fixture)
 
 
 def wait_for_reference(qtbot, win, pixels):

@@ -11,10 +11,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QPlainTextEdit, QPushButton
 
 from engine.codegen import keras_script
 from engine.presets import FIXED
-from tests import test_gui
-from tests.test_gui import ENGINE_TIMEOUT_MS, find, set_kernel, shown_output
-
-window = test_gui.window  # the real window, engine loaded (a pytest fixture)
+from tests.live_window import ENGINE_TIMEOUT_MS, find, set_kernel, shown_output
 
 
 def choose_mapping(win, mode):

@@ -13,7 +13,7 @@ import engine.images as images
 from engine import cli
 from engine.images import ImageLoadError, load_image
 from tests.image_corpus import ORIENT, build_corpus, case_names, png_bytes
-from tests.live_window import open_window, wait_for_output_shape
+from tests.live_window import open_window, wait_for_output
 from tests.numpy_reference import cross_correlate
 
 NAMES = case_names()
@@ -141,7 +141,7 @@ def test_open_path_whole_corpus(qtbot, corpus):
             assert f"(1, {case.hw[0]}, {case.hw[1]}, 1)" in win.shape_panel.input_shape.text()
             for note in result.notes:
                 assert note in win.input_view.caption.text(), name
-            wait_for_output_shape(qtbot, win, case.hw)
+            wait_for_output(qtbot, win, case.hw)
             assert "previous image stays" not in win.banner.text()
         else:
             assert result is None and win.state.image is before, name
