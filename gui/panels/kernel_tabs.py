@@ -47,6 +47,7 @@ class KernelTabs(QWidget):
         for table in (self.shared_table, *self.channel_tables):
             table.entryRefused.connect(self.entryRefused)
         self.same_kernel.toggled.connect(self._on_same_kernel)
+        self._shown_layout: tuple[bool, bool] | None = None
         state.specChanged.connect(self.show_spec)
         self.show_spec(state.spec)
 
@@ -59,8 +60,11 @@ class KernelTabs(QWidget):
         with signals_blocked(self.same_kernel):
             if color and not channels_identical(spec.kernel):
                 self.same_kernel.setChecked(False)  # e.g. undo back to separate planes
-        self.same_kernel.setVisible(color)
         per_channel = self.per_channel
+        if (color, per_channel) == self._shown_layout:
+            return  # most edits change weights only; re-laying the tabs costs milliseconds
+        self._shown_layout = (color, per_channel)
+        self.same_kernel.setVisible(color)
         self.tabs.setTabVisible(0, not per_channel)
         self.tabs.setTabText(0, "R = G = B" if color else "weights")
         for index in range(1, 1 + len(CHANNEL_NAMES)):
@@ -74,4 +78,5 @@ class KernelTabs(QWidget):
         spec = self.state.spec
         if same and not channels_identical(spec.kernel):
             self.state.update_spec(kernel=to_channels(spec.kernel, spec.channels))
+        self._shown_layout = None
         self.show_spec(self.state.spec)

@@ -67,10 +67,12 @@ class CoverageOverlay:
         rows, cols = explain_shape(image.hw, spec)
         _place(self.unread_rows, 0, height - rows.uncovered, width, rows.uncovered)
         _place(self.unread_cols, width - cols.uncovered, 0, cols.uncovered, height)
-        _place(self.padding, -cols.pad_before, -rows.pad_before,
-               width + cols.pad_before + cols.pad_after, height + rows.pad_before + rows.pad_after)
         if rows.pad_before + rows.pad_after + cols.pad_before + cols.pad_after == 0:
-            self.padding.setVisible(False)
+            self.padding.setVisible(False)  # not shown then hidden: each toggle repaints
+        else:
+            _place(self.padding, -cols.pad_before, -rows.pad_before,
+                   width + cols.pad_before + cols.pad_after,
+                   height + rows.pad_before + rows.pad_after)
 
 
 class WindowOverlay:
