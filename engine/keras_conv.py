@@ -10,6 +10,7 @@ builds a new one. The layer is called directly (``layer(x)``), not through
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 import tempfile
@@ -50,6 +51,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_HOME", str(keras_home()))  # not ~/.keras: see user_folders.py
 with _native_stderr_captured():
     import keras
+# Tracing a new tf.function after each layer change is deliberate (see compile_current);
+# TensorFlow would warn about "retracing" on the user's terminal each time.
+logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 
 class KerasConvolver:

@@ -62,6 +62,10 @@ def spec_from_json(text: str, source: str = "the file") -> ConvSpec:
         if "size" in document and list(kernel.shape[:2]) != list(document["size"]):
             raise ValueError(f"\"size\" says {document['size']} but the kernel is "
                              f"{kernel.shape[0]}x{kernel.shape[1]}")
+        channels = 1 if kernel.ndim == 2 else kernel.shape[2]
+        if "channels" in document and document["channels"] != channels:
+            raise ValueError(f"\"channels\" says {json.dumps(document['channels'])} but the "
+                             f"values have {channels} channel(s)")
         spec = ConvSpec(kernel=kernel,
                         strides=_pair(document.get("strides", (1, 1)), '"strides"'),
                         padding=document.get("padding", "valid"),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.explain import shape_lines
+from engine.kernel_edits import to_channels
 from engine.kernel_text import format_number
 from engine.presets import box, glorot_uniform
 from engine.spec import ConvSpec, format_shape, output_shape
@@ -52,13 +53,13 @@ class Lesson:
     def spec_for(self, index: int, current: ConvSpec) -> ConvSpec:
         """Moving on to step ``index``: the current settings (with whatever the student
         changed) plus the step's own changes."""
-        return current.with_changes(**self.steps[index].changes)
+        return _apply(current, self.steps[index].changes)
 
     def exact_spec(self, index: int, current: ConvSpec) -> ConvSpec:
         """Step ``index`` exactly as the lesson has it (Back, or setting a step again):
         every step's changes up to it, in order."""
         for step in self.steps[:index + 1]:
-            current = current.with_changes(**step.changes)
+            current = _apply(current, step.changes)
         return current
 
     def text_for(self, index: int, image_hw: tuple[int, int], spec: ConvSpec) -> str:
@@ -91,3 +92,11 @@ class Lesson:
             f"the output keeps the input's size, {shape}. Border pixels come out darker, "
             f"because part of their window reads padding zeros.\n"
             + "\n".join(shape_lines(image_hw, spec)))
+
+
+def _apply(current: ConvSpec, changes: dict) -> ConvSpec:
+    """A step's changes on top of ``current``. A step's kernel is written for one channel;
+    if the student has switched to RGB it goes on every channel, so the layer still runs."""
+    if "kernel" in changes and current.channels > 1:
+        changes = {**changes, "kernel": to_channels(changes["kernel"], current.channels)}
+    return current.with_changes(**changes)

@@ -26,7 +26,7 @@ KERNEL_FILTER = "ConvScope kernel (*.json);;ImageJ text kernel (*.txt);;All file
 class FileActions:
     def __init__(self, state: AppState, output_view: OutputView,
                  report: Callable[[str, bool], None],
-                 switch_color: Callable[[str, ConvSpec], None]) -> None:
+                 switch_color: Callable[[str, ConvSpec], bool]) -> None:
         self.state = state
         self.output_view = output_view
         self.report = report  # (message, is_problem)
@@ -55,7 +55,8 @@ class FileActions:
             return False
         wanted = "gray" if spec.channels == 1 else "rgb"
         if wanted != self.state.color:
-            self.switch_color(wanted, spec)
+            if not self.switch_color(wanted, spec):
+                return False  # the switch said why; nothing changed
         else:
             self.state.set_spec(spec)
         self.report(f"Loaded the kernel from {Path(path).name}", False)

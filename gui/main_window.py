@@ -86,7 +86,7 @@ class MainWindow(QMainWindow):
         self.coverage = CoverageOverlay(self.state, self.input_view)
         self.explain_tabs = ExplainTabs(self.state, self.pipeline, self.input_view,
                                         self.output_view, self._open_lesson_image, seed)
-        self.color_switch = ColorModeSwitch(self.state, self.banner.set_problem)
+        self.color_switch = ColorModeSwitch(self.state, self.banner.set_notice)
         self.history = UndoHistory(self.state, self.set_color_mode, self)
         self.files = FileActions(self.state, self.output_view, self._report,
                                  self.set_color_mode)
@@ -247,8 +247,8 @@ class MainWindow(QMainWindow):
         return self.files.export_npy(path)
 
     def _report(self, message: str, problem: bool) -> None:
-        if problem:
-            self.banner.set_problem(message)
+        if problem:  # a one-off refusal: a result arriving must not wipe it
+            self.banner.set_notice(message)
         self.statusBar().showMessage(message, 8000)
 
     def _ask_open(self) -> None:

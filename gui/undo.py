@@ -63,13 +63,15 @@ class SnapshotCommand(QUndoCommand):
         return True
 
     def undo(self) -> None:
-        self.history.restore(self.before)
+        if not self.history.restore(self.before):
+            self.setObsolete(True)  # the stack drops a step it cannot take, so it stays true
 
     def redo(self) -> None:
         if self._done:
             self._done = False
             return
-        self.history.restore(self.after)
+        if not self.history.restore(self.after):
+            self.setObsolete(True)
 
 
 class UndoHistory:
@@ -79,7 +81,7 @@ class UndoHistory:
     only the window can reload the image in that mode.
     """
 
-    def __init__(self, state: AppState, switch_color: Callable[[str, ConvSpec], None],
+    def __init__(self, state: AppState, switch_color: Callable[[str, ConvSpec], bool],
                  parent=None) -> None:
         self.state = state
         self.stack = QUndoStack(parent)
@@ -99,13 +101,15 @@ class UndoHistory:
         before, self._last = self._last, current
         self.stack.push(SnapshotCommand(self, before, current))
 
-    def restore(self, snapshot: Snapshot) -> None:
+    def restore(self, snapshot: Snapshot) -> bool:
+        """Go back (or forward) to ``snapshot``; False when its channel mode could not be
+        restored (the image file is gone), and nothing changed."""
         self._restoring = True
         try:
             if snapshot.color != self.state.color:
-                self._switch_color(snapshot.color, snapshot.spec)
-            else:
-                self.state.set_spec(snapshot.spec)
+                return bool(self._switch_color(snapshot.color, snapshot.spec))
+            self.state.set_spec(snapshot.spec)
+            return True
         finally:
             self._restoring = False
             self._last = self._snapshot()

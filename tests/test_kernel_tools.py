@@ -167,3 +167,14 @@ def test_identity_preset_reproduces_the_input_with_same_padding():
     for size in [(3, 3), (4, 4), (2, 5), (1, 6)]:
         out = convolve(image, ConvSpec(kernel=preset_kernel("identity", size), padding="same"))
         np.testing.assert_array_equal(out[0, :, :, 0], image)
+
+
+def test_json_channels_must_agree_with_the_values():
+    import json
+
+    from engine.kernel_files import KernelFileError, spec_from_json
+
+    text = json.dumps({"values": [[1, 0], [0, 1]], "channels": 3})
+    with pytest.raises(KernelFileError, match='"channels" says 3'):
+        spec_from_json(text)
+    assert spec_from_json(json.dumps({"values": [[1, 0], [0, 1]], "channels": 1})).channels == 1

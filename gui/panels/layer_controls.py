@@ -58,7 +58,7 @@ class LayerControls(QWidget):
         self.bias = QDoubleSpinBox()
         self.bias.setObjectName("biasSpin")
         self.bias.setRange(-MAX_ABS_WEIGHT, MAX_ABS_WEIGHT)
-        self.bias.setDecimals(3)
+        self.bias.setDecimals(6)  # as the kernel cells show: a loaded bias is not rounded
         self.bias.setToolTip("Added to every output value after the weighted sum.")
         self.dilation_rows = _step_spinbox(
             "dilationRows", "Rows between the kernel's taps (1: next to each other).")

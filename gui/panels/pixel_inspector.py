@@ -81,9 +81,20 @@ class PixelInspector(QWidget):
         """A new output is on screen: explain the same pixel again, if it still exists."""
         self.result = result
         if self.pixel is not None and not self._inside(*self.pixel):
-            self.pixel = None
-            self.pinned.setChecked(False)
+            self.clear()
+            return
         self._refresh()
+
+    def clear(self) -> None:
+        """No pixel explained: its pixel left the output (the output shrank)."""
+        self.pixel = None
+        self.explanation = None
+        self.pinned.setChecked(False)
+        self.heading.setText(HINT)
+        self.terms.setPlainText("")
+        self.total.setText(" ")
+        if self.overlay is not None:
+            self.overlay.clear()
 
     def hover(self, row: int, col: int) -> None:
         """The cursor is over output pixel (row, col); (-1, -1) when it left the output."""

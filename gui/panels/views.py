@@ -21,8 +21,11 @@ class InputView(ImagePanel):
 
     def show_image(self, image: LoadedImage) -> None:
         pixels = image.pixels
-        # colour: R, G, B as they are (0-255); one channel: stretched like the output
-        self.show_array(pixels, auto_levels(pixels) if image.channels == 1 else (0, 255))
+        # colour: R, G, B as they are (0-255, or the full range of 16-bit and float images);
+        # one channel: stretched like the output
+        wide = image.channels > 1 and (pixels.max() > 255 or pixels.min() < 0)
+        levels = auto_levels(pixels) if image.channels == 1 or wide else (0, 255)
+        self.show_array(pixels, levels)
         notes = " ".join(image.notes)
         self.caption.setText(f"{image.name}: {image.hw[0]} x {image.hw[1]} pixels, values "
                              f"{format_number(pixels.min())} to {format_number(pixels.max())}. "
