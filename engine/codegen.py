@@ -1,7 +1,9 @@
 """The runnable Keras script that reproduces what ConvScope shows.
 
-The script loads the image the way ``engine.images.load_image`` does (Pillow, EXIF rotation,
-"L" or "RGB", float32, unscaled), builds the same ``keras.layers.Conv2D``, sets the exact
+The script loads the image with the same Pillow steps as ``engine.images.load_image`` (first
+frame, EXIF rotation, transparency on white, 16-bit and float values as stored, NaN and
+infinity as 0, "L" or "RGB", float32, unscaled) in a short function of its own, so it runs
+without ConvScope installed; it builds the same ``keras.layers.Conv2D``, sets the exact
 weights and bias as literals, calls ``layer(x)`` and saves the output to the .npy file named
 on its command line. Weights are written with the shortest text that reads back to the same
 float32, so the script's output equals the app's.
@@ -11,9 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.images import WIDE_MODES
 from engine.spec import ConvSpec, format_shape
-
-_HIGH_DEPTH_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")
 
 
 def float_literal(value: float) -> str:
@@ -43,25 +44,52 @@ def _kernel_lines(spec: ConvSpec) -> list[str]:
             f"kernel = kernel.reshape{shape}  # summed over the channels by the layer"]
 
 
+def _loader_lines(color: str) -> list[str]:
+    """``engine.images.load_image`` as a short function a student can read: the same Pillow
+    steps in the same order, without the app's error messages and notes."""
+    wide_modes = "(" + ", ".join(f'"{mode}"' for mode in WIDE_MODES) + ")"
+    if color == "rgb":
+        shape = "(H, W, 3)"
+        wide_return = ("return np.repeat(x[:, :, np.newaxis], 3, axis=2)  "
+                       "# one channel into R, G and B")
+        to_8_bit = ['return np.asarray(image.convert("RGB"), dtype=np.float32)  '
+                    '# 0-255, unscaled']
+    else:
+        shape, wide_return = "(H, W)", "return x"
+        to_8_bit = ['if image.mode not in ("1", "L"):  # palette, CMYK, LAB...: through RGB',
+                    '    image = image.convert("RGB")',
+                    'return np.asarray(image.convert("L"), dtype=np.float32)  # 0-255, unscaled']
+    return [
+        "def load_image(path):",
+        f'    """The float32 pixels {shape} the layer sees, loaded as ConvScope loads them."""',
+        "    # From a file handle, not the name: Pillow misreads rotated raw TIFFs by name.",
+        '    with open(path, "rb") as handle, Image.open(handle) as image:',
+        "        image.load()  # a multi-frame file (GIF, TIFF pages) gives its first frame",
+        "        image = ImageOps.exif_transpose(image)  # upright, as the EXIF tag says",
+        f"        if image.mode in {wide_modes}:",
+        "            # 16-bit, 32-bit and float images keep their stored values, not 0-255",
+        "            x = np.asarray(image, dtype=np.float32)",
+        "            x = np.where(np.isfinite(x), x, np.float32(0))  # NaN and infinity become 0",
+        f"            {wide_return}",
+        '        if image.mode in ("RGBA", "RGBa", "LA", "La", "PA") or (',
+        '                image.mode in ("P", "L", "RGB", "1") and "transparency" in image.info):',
+        "            # Transparent pixels have no value of their own: composited on white",
+        '            white = Image.new("RGBA", image.size, (255, 255, 255, 255))',
+        '            image = Image.alpha_composite(white, image.convert("RGBA"))',
+        *("        " + line for line in to_8_bit),
+    ]
+
+
 def _loading_lines(image_path: str | None, color: str) -> list[str]:
     path = repr(str(image_path)) if image_path else repr("IMAGE.png")
     note = [] if image_path else ["# This image was not opened from a file: put its path here."]
-    if color == "rgb":
-        convert = ['x = np.asarray(image.convert("RGB"), dtype=np.float32)  '
-                   '# (H, W, 3), 0-255, unscaled']
-    else:
-        convert = [f"if image.mode in {_HIGH_DEPTH_MODES!r}:  # 16-bit and float images "
-                   "keep their values",
-                   "    x = np.asarray(image, dtype=np.float32)",
-                   "else:",
-                   '    x = np.asarray(image.convert("L"), dtype=np.float32)  '
-                   '# (H, W), 0-255, unscaled',
-                   "x = x[:, :, np.newaxis]"]
-    return [*note,
-            f"with Image.open({path}) as image:",
-            "    image.load()",
-            "    image = ImageOps.exif_transpose(image)  # as the app does: EXIF rotation",
-            *("    " + line for line in convert),
+    channel = ["x = x[:, :, np.newaxis]  # one channel: (H, W, 1)"] if color == "gray" else []
+    return [*_loader_lines(color),
+            "",
+            "",
+            *note,
+            f"x = load_image({path})",
+            *channel,
             "x = x[np.newaxis]  # NHWC: (1, H, W, channels)"]
 
 
@@ -82,6 +110,7 @@ def keras_script(spec: ConvSpec, image_path: str | None, color: str = "gray") ->
         "import keras",
         "import numpy as np",
         "from PIL import Image, ImageOps",
+        "",
         "",
         *_loading_lines(image_path, color),
         "",

@@ -1,14 +1,20 @@
-"""The emitted Keras script reproduces the command's output, run in real processes."""
+"""The emitted Keras script reproduces the command's output, run in real processes, and loads
+every image of tests/image_corpus.py exactly as the app does."""
 
+import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from engine.codegen import float_literal, keras_script
+from engine.images import load_image
 from engine.spec import ConvSpec
 from tests.conftest import ASCENT, FACE
+from tests.image_corpus import good_cases
 
 
 def run_script(path, out, cwd):
@@ -57,3 +63,58 @@ def test_weights_are_exact_float32_literals():
     rgb = keras_script(ConvSpec(kernel=np.ones((3, 3, 3))), None, "rgb")
     assert 'convert("RGB")' in rgb and "reshape(3, 3, 3, 1)" in rgb and "IMAGE.png" in rgb
     compile(rgb, "emitted_rgb.py", "exec")
+
+
+def _accepted_names() -> list[str]:
+    """The corpus files load_image accepts, for test ids (built once in a scratch folder)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        return [case.name for case in good_cases(Path(scratch))]
+
+
+@pytest.fixture(scope="module")
+def accepted(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("corpus")
+    return {case.name: case.path for case in good_cases(folder)}
+
+
+def small_spec(color: str) -> ConvSpec:
+    return ConvSpec(kernel=np.ones((2, 2, 3) if color == "rgb" else (2, 2), np.float32))
+
+
+def emitted_input(script: str, monkeypatch) -> np.ndarray:
+    """Run the script's lines up to the layer, without Keras: the NHWC input it builds."""
+    head, layer_part = script.split("\nlayer = keras.layers.Conv2D(")
+    assert "\nimport keras\n" in head and "import engine" not in script
+    assert "from engine" not in script
+    for name in ("KERAS_BACKEND", "TF_CPP_MIN_LOG_LEVEL"):  # the script's setdefault calls
+        monkeypatch.setenv(name, os.environ.get(name, "tensorflow"))
+    namespace = {"__name__": "emitted"}
+    exec(compile(head.replace("\nimport keras\n", "\n"), "emitted.py", "exec"), namespace)
+    return namespace["x"]
+
+
+@pytest.mark.parametrize("color", ["gray", "rgb"])
+@pytest.mark.parametrize("name", _accepted_names())
+def test_emitted_script_loads_the_image_as_the_app(accepted, monkeypatch, name, color):
+    """Same pixels as load_image for every odd file: alpha, 16-bit, float, NaN, CMYK,
+    frames, EXIF rotation."""
+    path = accepted[name]
+    want = load_image(path, color).pixels
+    x = emitted_input(keras_script(small_spec(color), str(path), color), monkeypatch)
+    assert x.dtype == np.float32
+    assert x.shape == (1, *want.shape[:2], 3 if color == "rgb" else 1)
+    np.testing.assert_array_equal(x[0] if color == "rgb" else x[0, :, :, 0], want)
+
+
+@pytest.mark.parametrize("name,color", [("rgba.png", "rgb"), ("float_nan.tif", "rgb")])
+def test_whole_emitted_script_matches_the_app(accepted, tmp_path, name, color):
+    """Run end to end in its own process, the emitted script gives the app's layer output."""
+    from engine.keras_conv import convolve
+
+    spec = small_spec(color)
+    image = load_image(accepted[name], color)
+    script, out = tmp_path / "conv.py", tmp_path / "out.npy"
+    script.write_text(keras_script(spec, str(accepted[name]), color), encoding="utf-8")
+    replay = run_script(script, out, tmp_path)
+    assert replay.returncode == 0, replay.stderr
+    np.testing.assert_array_equal(np.load(out), convolve(image, spec))
