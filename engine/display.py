@@ -118,7 +118,10 @@ def summarize(values: np.ndarray, bins: int = 128,
     lo, hi = float(np.min(values)), float(np.max(values))
     step = max(int(np.ceil(values.size / histogram_samples)), 1)
     sample = values[::step] if values.ndim >= 2 else values
-    counts, edges = np.histogram(sample, bins=bins, range=_non_empty(lo, hi))
+    # float64 bins: a float32 output whose min and max are a few float32 steps apart has
+    # no room for 128 float32 bins, and NumPy refuses to make them
+    counts, edges = np.histogram(sample.astype(np.float64), bins=bins,
+                                 range=_non_empty(lo, hi))
     return ValueSummary(lo, hi, counts * step, edges)
 
 

@@ -103,13 +103,15 @@ class EngineWorker(QThread):
         started = time.perf_counter()
         try:
             output = convolver.convolve(request.image, request.spec)
+            seconds = time.perf_counter() - started
+            summary = summarize(output[0, :, :, 0])  # here, so the GUI thread only paints
         except EngineStopped as exc:  # TensorFlow crashed: say so; the next edit restarts it
             self.computeFailed.emit(ConvFailure(request.request_id, str(exc)))
             return
         except ConvSpecError as exc:
             self.computeFailed.emit(ConvFailure(request.request_id, str(exc)))
             return
-        except Exception as exc:  # any engine fault is reported; the next edit still works
+        except Exception as exc:  # any fault is reported; the thread and the next edit live on
             traceback.print_exc()
             self.computeFailed.emit(ConvFailure(
                 request.request_id,
@@ -117,8 +119,6 @@ class EngineWorker(QThread):
             return
         finally:
             self.computations += 1
-        seconds = time.perf_counter() - started
-        summary = summarize(output[0, :, :, 0])  # here, so the GUI thread only paints
         self.resultReady.emit(ConvResult(request.request_id, request.image, request.spec,
                                          output, seconds,
                                          getattr(convolver, "last_call_seconds", 0.0), summary))

@@ -28,3 +28,13 @@ def test_flat_and_empty_outputs_still_have_a_range():
     assert summarize(np.full((4, 4), 3.0, np.float32)).levels("auto")[0] == (2.5, 3.5)
     assert summarize(np.zeros((0, 5), np.float32)).levels("auto")[0] == (-0.5, 0.5)
     assert summarize(np.zeros((2, 2), np.float32)).levels("diverging")[0] == (-1.0, 1.0)
+
+
+@pytest.mark.parametrize("lo,hi", [(1.0, float(np.nextafter(np.float32(1), np.float32(2)))),
+                                   (1e6, 1e6 + 0.0625), (-3e38, 3e38)])
+def test_nearly_flat_and_extreme_outputs_still_summarize(lo, hi):
+    """A few float32 steps apart (found by the random walk) or spanning float32's range."""
+    values = np.array([[lo, hi], [hi, lo]], np.float32)
+    summary = summarize(values)
+    assert summary.minimum == np.float32(lo) and summary.maximum == np.float32(hi)
+    assert summary.counts.sum() == 4
