@@ -12,12 +12,18 @@ def painted(panel, qtbot):
     return panel.image_item.qimage
 
 
-def test_big_image_renders_at_screen_resolution_and_full_detail_when_zoomed(qtbot):
+def shown_panel(qtbot, width: int, height: int) -> ImagePanel:
+    """A real image panel on screen at ``width`` x ``height``."""
     panel = ImagePanel("Output", "testView")
     qtbot.addWidget(panel)
-    panel.resize(500, 400)
+    panel.resize(width, height)
     panel.show()
     qtbot.waitExposed(panel)
+    return panel
+
+
+def test_big_image_renders_at_screen_resolution_and_full_detail_when_zoomed(qtbot):
+    panel = shown_panel(qtbot, 500, 400)
     values = np.arange(1500 * 2400, dtype=np.float32).reshape(1500, 2400)
     panel.show_array(values, (0.0, float(values.max())))
     overview = painted(panel, qtbot)
@@ -29,11 +35,7 @@ def test_big_image_renders_at_screen_resolution_and_full_detail_when_zoomed(qtbo
 
 
 def test_small_image_renders_every_pixel_with_the_given_levels(qtbot):
-    panel = ImagePanel("Input", "smallView")
-    qtbot.addWidget(panel)
-    panel.resize(600, 500)
-    panel.show()
-    qtbot.waitExposed(panel)
+    panel = shown_panel(qtbot, 600, 500)
     values = np.array([[0, 50], [100, 200]], np.float32)
     panel.show_array(values, (0.0, 100.0))
     image = painted(panel, qtbot)

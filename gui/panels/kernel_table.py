@@ -46,6 +46,8 @@ class KernelTable(QTableWidget):
     def show_spec(self, spec: ConvSpec) -> None:
         """Mirror the state's kernel. A refused cell keeps its text while the user edits other
         cells; a kernel set from elsewhere (a preset, undo, a file) replaces it."""
+        if self.channel is not None and spec.channels == 1:
+            return  # a per-channel table has no plane to show (it is hidden in gray mode)
         kernel = spec.kernel if spec.kernel.ndim == 2 else spec.kernel[:, :, self.channel or 0]
         rows, cols = kernel.shape
         with signals_blocked(self):
