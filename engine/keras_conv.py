@@ -157,6 +157,9 @@ class KerasConvolver:
                 activation=spec.activation, use_bias=True)
             layer.build((None, None, None, spec.channels))
             self._layer, self._layer_config, self._weights = layer, config, None
+            # A traced call belongs to the layer it was traced on: going back to an earlier
+            # configuration builds a new layer, which that old graph would never read.
+            self._compiled = None
             self.layer_builds += 1
         return self._layer
 

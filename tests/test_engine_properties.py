@@ -89,6 +89,43 @@ def test_keras_matches_the_reference_or_refuses_clearly(case):
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=2e-6 * size + 1e-5)
 
 
+@st.composite
+def edit_walks(draw):
+    """One image, two layer settings and a run of edits that switch between them with new
+    weights, each edit followed or not by an idle moment (in which the engine traces the
+    current layer call), as a user's edits reach the engine."""
+    image, first = draw(layer_cases())
+    channels = 1 if image.ndim == 2 else 3
+    second = draw(layer_cases().filter(lambda case: case[1].channels == channels))[1]
+    steps = []
+    for _ in range(draw(st.integers(2, 8))):
+        base = draw(st.sampled_from([first, second]))
+        spec = base.with_changes(kernel=base.kernel * draw(st.sampled_from([1.0, -2.0, 0.5])),
+                                 bias=draw(st.floats(-300, 300, width=32)))
+        steps.append((spec, draw(st.booleans())))
+    return image, steps
+
+
+@settings(max_examples=max(10, settings.default.max_examples // 3))
+@given(edit_walks())
+def test_any_run_of_edits_and_idle_traces_matches_the_reference(walk):
+    """Caught a traced graph of an earlier layer being called after the layer was rebuilt
+    for the same settings (strides (1, 1) -> (2, 1) -> (1, 1) without an idle moment)."""
+    image, steps = walk
+    convolver = KerasConvolver()
+    convolver.set_input(image)
+    for spec, idle in steps:
+        try:
+            got = convolver.convolve_input(spec)
+        except ConvSpecError:
+            continue
+        want = reference(image, spec)
+        size = float(np.abs(image).max() * np.abs(spec.kernel).sum() + abs(spec.bias))
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=2e-6 * size + 1e-5)
+        if idle:
+            convolver.compile_current()
+
+
 @given(layer_cases())
 def test_a_kernel_for_the_wrong_channel_count_is_refused(case):
     image, spec = case
