@@ -27,6 +27,14 @@ from gui.requests import ConvFailure, ConvRequest, ConvResult
 INSTALL_HINT = ("Install it into ConvScope's environment with "
                 "'pip install tensorflow-cpu' (macOS: 'pip install tensorflow').")
 
+#: How long closing the window waits for the engine's current answer before ending the
+#: engine process (a stuck TensorFlow call must never keep the window from closing).
+STOP_GRACE_MS = 5_000
+
+#: Workers whose Keras call on this thread (CONVSCOPE_ENGINE=thread) outlived the window:
+#: kept referenced so Qt never destroys a running QThread; each ends when its call returns.
+_unfinished: list[EngineWorker] = []
+
 
 class EngineWorker(QThread):
     """Runs ConvRequests through a KerasConvolver; results come back as queued signals."""
@@ -46,6 +54,7 @@ class EngineWorker(QThread):
         self.engine_pid: int | None = None  # the engine process, when there is one
         self.engine_import_s: float | None = None  # how long TensorFlow took to import there
         self._loading: EngineProcess | None = None  # the engine process until it is ready
+        self._engine: EngineProcess | None = None  # the engine process once it is ready
 
     def submit(self, request: ConvRequest) -> None:
         """Queue ``request``, replacing any request that has not started yet."""
@@ -54,16 +63,23 @@ class EngineWorker(QThread):
             self._condition.notify()
 
     def stop(self) -> None:
-        """Ask the loop to end and wait for it. An engine process still loading TensorFlow
-        is killed, so closing the window never waits for the import (on a thread, the
-        import has to finish first)."""
+        """Ask the loop to end and wait for it, within bounds. An engine process still
+        loading TensorFlow is killed at once, so closing the window never waits for the
+        import; one that has not answered within STOP_GRACE_MS is killed too, which ends
+        the worker's wait for it. Keras on this thread cannot be interrupted: a worker
+        still inside a call after that is left to finish on its own."""
         with self._condition:
             self._stopping = True
             self._condition.notify()
-            loading = self._loading
+            engine, loading = self._engine, self._loading
         if loading is not None:
             loading.abort()
-        self.wait()
+        if self.wait(STOP_GRACE_MS):
+            return
+        if engine is not None:
+            engine.abort()
+        if not self.wait(STOP_GRACE_MS):
+            _unfinished.append(self)
 
     def run(self) -> None:  # on the worker thread
         try:
@@ -139,4 +155,6 @@ class EngineWorker(QThread):
         finally:
             with self._condition:
                 self._loading = None
+        with self._condition:
+            self._engine = engine
         return engine

@@ -6,6 +6,7 @@ the window working and say what happened.
 
 import os
 import signal
+import time
 from multiprocessing import shared_memory
 
 import numpy as np
@@ -17,6 +18,7 @@ from engine.images import from_array
 from engine.spec import ConvSpec, ConvSpecError
 from gui.pipeline import LivePipeline
 from gui.state import AppState
+from gui.worker import STOP_GRACE_MS
 from tests.numpy_reference import cross_correlate
 
 ENGINE_TIMEOUT_MS = 120_000
@@ -162,3 +164,24 @@ def test_closing_while_tensorflow_loads_ends_the_engine_at_once(qtbot):
     assert process.exitcode == -signal.SIGKILL  # killed mid-import, not a graceful stop
     qtbot.wait(50)
     assert statuses == []  # closing on purpose is not reported as a failure
+
+
+def test_closing_never_waits_for_a_stuck_engine(qtbot):
+    """An engine that stops answering (SIGSTOP stands in for a TensorFlow call that never
+    returns) is ended after the grace period; the worker thread ends with it."""
+    image = from_array(np.ones((16, 16)), "ones")
+    state = AppState(ConvSpec(), image)
+    pipeline = LivePipeline(state)
+    pipeline.start()
+    qtbot.waitUntil(lambda: pipeline.shown is not None, timeout=ENGINE_TIMEOUT_MS)
+    process = pipeline.worker._engine._process
+    os.kill(process.pid, signal.SIGSTOP)
+    state.set_kernel_entry(0, 0, 5.0)  # a request the engine will never answer
+    qtbot.wait(200)
+    started = time.monotonic()
+    pipeline.stop()
+    waited = time.monotonic() - started
+    assert not pipeline.worker.isRunning()
+    assert STOP_GRACE_MS / 1000 <= waited < 2 * STOP_GRACE_MS / 1000 + 5
+    process.join(10)
+    assert process.exitcode == -signal.SIGKILL

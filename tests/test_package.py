@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import ROOT, assert_lesson_run
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(3 * 3600)]  # builds for minutes
 
 DIST = ROOT / "dist" / "ConvScope"
 EXE_NAME = "ConvScope.exe" if sys.platform == "win32" else "ConvScope"
