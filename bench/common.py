@@ -69,3 +69,13 @@ class PeakRss:
         self._stop.set()
         self._thread.join()
         return self.window_mb, (self.engine_mb or None)
+
+
+#: Where an edit's time goes, from the result's Timeline (gui/requests.py).
+STEPS = {
+    "to_worker": "edit -> the worker takes the request (GUI-thread edit handling)",
+    "engine": "the engine's turn (request out, layer call, answer back)",
+    "summary": "range and histogram (worker thread)",
+    "delivery": "result sent -> received on the GUI thread",
+    "on_screen": "received -> views updated and painted",
+}

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
+from bench.common import STEPS
+
 
 def _row(name: str, cells: list[str], target: str) -> str:
     return f"| {name} | " + " | ".join(cells) + f" | {target} |"
@@ -30,6 +32,8 @@ def markdown_table(report: dict) -> str:
         _row("edit -> displayed, p95", [_ms(x["edit_ms_p95"]) for x in w],
              "512: <= 8 ms"),
         _row("engine round trip, median", [_ms(x["engine_ms_median"]) for x in w], ""),
+        *[_row(f"step, median: {label}", [_ms(x["steps_ms_median"][name]) for x in w], "")
+          for name, label in STEPS.items()],
         _row("bare `Conv2D.__call__`, median", [_ms(x["bare_ms_median"]) for x in k], ""),
         _row("app / bare `Conv2D.__call__`", [f"{x['app_over_bare']:.2f}x" for x in w],
              "4096: <= 1.5x"),

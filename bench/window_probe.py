@@ -21,7 +21,7 @@ import psutil  # noqa: E402
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from bench.common import PeakRss, emit, percentile_ms, test_image  # noqa: E402
+from bench.common import STEPS, PeakRss, emit, percentile_ms, test_image  # noqa: E402
 
 EDITS = {512: 30, 2048: 15, 4096: 12}
 BURST_EDITS = 50
@@ -80,18 +80,25 @@ def idle(ms: int) -> None:
 
 def measure_edits(window, watch: DisplayWatch, count: int):
     """Edit -> displayed, the engine's turn and the bare ``layer(x)`` inside it, for each
-    edit (seconds)."""
+    edit (seconds), and each edit's time split into STEPS."""
     latencies, engine, layer = [], [], []
+    steps: dict[str, list[float]] = {name: [] for name in STEPS}
     for i in range(count + 3):  # three warm-up edits
         idle(30)
         started = time.perf_counter()
         set_cell(window, 0.5 + 0.01 * i)
         done = watch.wait_for(window.pipeline.latest_request_id)
         if i >= 3:
+            shown, t = window.pipeline.shown, window.pipeline.shown.timeline
             latencies.append(done - started)
-            engine.append(window.pipeline.shown.seconds)
-            layer.append(window.pipeline.shown.layer_seconds)
-    return latencies, engine, layer
+            engine.append(shown.seconds)
+            layer.append(shown.layer_seconds)
+            received = window.pipeline.shown_received_at
+            for name, seconds in zip(STEPS, (t.started - started, t.computed - t.started,
+                                             t.summarized - t.computed,
+                                             received - t.summarized, done - received)):
+                steps[name].append(seconds)
+    return latencies, engine, layer, steps
 
 
 def measure_burst(window, watch: DisplayWatch) -> dict:
@@ -154,7 +161,7 @@ def main(size: int, folder: Path) -> None:
     window.show()
     watch = DisplayWatch(window)
     watch.wait_for(window.pipeline.latest_request_id, timeout_s=300)
-    latencies, engine_seconds, layer_seconds = measure_edits(window, watch, EDITS[size])
+    latencies, engine_seconds, layer_seconds, steps = measure_edits(window, watch, EDITS[size])
     engine_rss = rss_mb(window.pipeline.worker.engine_pid)
     burst = measure_burst(window, watch)
     spec = window.state.spec
@@ -169,6 +176,7 @@ def main(size: int, folder: Path) -> None:
         "edit_ms_all": [round(s * 1000, 2) for s in latencies],
         "engine_ms_median": percentile_ms(engine_seconds, 50),
         "layer_call_ms_median": percentile_ms(layer_seconds, 50),
+        "steps_ms_median": {name: percentile_ms(s, 50) for name, s in steps.items()},
         # The same edits' own layer(x) calls: app and floor under the very same load.
         "app_over_layer_call": float(np.median(np.divide(latencies, layer_seconds))),
         "burst": burst,

@@ -8,6 +8,7 @@ request id; one older than what is shown, or for an image no longer open, is dro
 from __future__ import annotations
 
 import itertools
+import time
 
 from PySide6.QtCore import QObject, Signal
 
@@ -27,6 +28,7 @@ class LivePipeline(QObject):
         self.state = state
         self.engine_status = "loading"
         self.shown: ConvResult | None = None
+        self.shown_received_at = 0.0  # perf_counter when ``shown`` reached this thread
         self.latest_request_id = 0
         self._ids = itertools.count(1)
         self.worker = EngineWorker()
@@ -73,7 +75,7 @@ class LivePipeline(QObject):
     def _on_result(self, result: ConvResult) -> None:
         if self._is_stale(result.request_id) or result.image is not self.state.image:
             return
-        self.shown = result
+        self.shown, self.shown_received_at = result, time.perf_counter()
         if result.request_id == self.latest_request_id:
             self.problemChanged.emit("")
         self.outputChanged.emit(result)

@@ -22,7 +22,7 @@ from PySide6.QtCore import QThread, Signal
 from engine.display import summarize
 from engine.engine_process import EngineProcess, EngineStopped, engine_mode
 from engine.spec import ConvSpecError
-from gui.requests import ConvFailure, ConvRequest, ConvResult
+from gui.requests import ConvFailure, ConvRequest, ConvResult, Timeline
 
 INSTALL_HINT = ("Install it into ConvScope's environment with "
                 "'pip install tensorflow-cpu' (macOS: 'pip install tensorflow').")
@@ -119,7 +119,7 @@ class EngineWorker(QThread):
         started = time.perf_counter()
         try:
             output = convolver.convolve(request.image, request.spec)
-            seconds = time.perf_counter() - started
+            computed = time.perf_counter()
             summary = summarize(output[0, :, :, 0])  # here, so the GUI thread only paints
         except EngineStopped as exc:  # TensorFlow crashed: say so; the next edit restarts it
             self.computeFailed.emit(ConvFailure(request.request_id, str(exc)))
@@ -135,9 +135,11 @@ class EngineWorker(QThread):
             return
         finally:
             self.computations += 1
+        timeline = Timeline(request.created_at, started, computed, time.perf_counter())
         self.resultReady.emit(ConvResult(request.request_id, request.image, request.spec,
-                                         output, seconds,
-                                         getattr(convolver, "last_call_seconds", 0.0), summary))
+                                         output, computed - started,
+                                         getattr(convolver, "last_call_seconds", 0.0), summary,
+                                         timeline))
 
     def _start_engine(self):
         """The convolver for this run: the engine process, or Keras on this very thread."""

@@ -88,6 +88,10 @@ def test_pipeline_reports_a_crashed_engine_and_recovers(qtbot):
     finally:
         pipeline.stop()
     assert problems[-1] == ""  # the message went away with the fresh output
+    steps = pipeline.shown.timeline  # what the benchmark splits an edit's time into
+    assert steps.requested <= steps.started <= steps.computed <= steps.summarized
+    assert steps.summarized <= pipeline.shown_received_at
+    assert pipeline.shown.seconds == steps.computed - steps.started
     np.testing.assert_allclose(pipeline.shown.output,
                                cross_correlate(image.pixels, state.spec.kernel, (1, 1)),
                                rtol=1e-5, atol=1e-3)
