@@ -69,6 +69,12 @@ class AppState(QObject):
         self.imageChanged.emit(image)
         self.specChanged.emit(spec)
 
+    def geometry(self) -> tuple:
+        """What the shapes depend on: the image and the layer settings, not the weights. Panels
+        that only explain shapes skip a weight edit (the common edit) by comparing this. (A
+        LoadedImage compares by identity; a panel keeps only the current one.)"""
+        return self._image, self._spec.layer_config()
+
     def set_display_mapping(self, mode: str) -> None:
         if mode != self.display_mapping:
             self.display_mapping = mode

@@ -55,14 +55,16 @@ class CoverageOverlay:
         self.unread_cols = _rect_item(panel, UNREAD_PEN, UNREAD_BRUSH, tip)
         self.padding = _rect_item(panel, pen=PADDING_PEN,
                                   tooltip="'same' padding: zeros around the image")
+        self._drawn_for: tuple | None = None  # the state geometry drawn
         state.specChanged.connect(self.refresh)
         state.imageChanged.connect(self.refresh)
         self.refresh()
 
     def refresh(self, *_changed) -> None:
-        image = self.state.image
-        if image is None:
-            return
+        image, geometry = self.state.image, self.state.geometry()
+        if image is None or geometry == self._drawn_for:
+            return  # no image yet, or a weight edit: nothing to redraw
+        self._drawn_for = geometry
         (height, width), spec = image.hw, self.state.spec
         rows, cols = explain_shape(image.hw, spec)
         _place(self.unread_rows, 0, height - rows.uncovered, width, rows.uncovered)

@@ -40,11 +40,16 @@ class ShapePanel(QWidget):
             "ceil(n / s).\nRed on the input: rows/columns no window reads. Dashed frame: the "
             "zeros 'same' padding adds.")
         layout.addWidget(self.explanation)
+        self._shown_for: tuple | None = None  # the state geometry the labels describe
         state.specChanged.connect(self.refresh)
         state.imageChanged.connect(self.refresh)
         self.refresh()
 
     def refresh(self, *_changed) -> None:
+        geometry = self.state.geometry()
+        if geometry == self._shown_for:
+            return  # a weight edit: every shape and formula stays as it is
+        self._shown_for = geometry
         spec, image = self.state.spec, self.state.image
         self.weights_shape.setText(f"weights: kernel {format_shape(spec.weights_shape)}, "
                                    f"bias (1,)")
