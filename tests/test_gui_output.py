@@ -21,6 +21,7 @@ def choose_mapping(win, mode):
 
 
 def test_display_mappings_keep_the_raw_output(window):
+    window.side_tabs.setCurrentWidget(window.display_panel)  # the Display tab, as a user opens it
     raw = shown_output(window).copy()
     lo, hi = float(raw.min()), float(raw.max())
     assert lo < 0 < hi  # the untrained layer's output is signed
@@ -43,6 +44,22 @@ def test_display_mappings_keep_the_raw_output(window):
     choose_mapping(window, "clip")
     assert tuple(item.levels) == (0, 255) and item.lut is None
     assert label == find(window, QLabel, "outputRange").text()  # the true range never moves
+
+
+def test_hidden_display_tab_draws_the_newest_result_when_opened(qtbot, window):
+    """While the Display tab is hidden, results only update its summary; opening the tab
+    draws the newest one."""
+    panel, label = window.display_panel, find(window, QLabel, "outputRange")
+    assert not panel.isVisible()
+    before = label.text()
+    set_kernel(window, [[9, 9, 9], [9, 9, 9], [9, 9, 9]])
+    qtbot.waitUntil(lambda: window.output_view.result.spec == window.state.spec,
+                    timeout=ENGINE_TIMEOUT_MS)
+    assert label.text() == before  # nothing drawn for a hidden tab
+    window.side_tabs.setCurrentWidget(panel)
+    maximum = float(window.output_view.result.output.max())
+    assert label.text() != before and f"{maximum:.6g}" in label.text()
+    assert panel.curve.yData.sum() == shown_output(window).size
 
 
 def test_code_view_reproduces_the_window(qtbot, window, tmp_path):

@@ -3,6 +3,9 @@
 The histogram is of the raw values; under it a colour bar shows which colour each value
 gets with the current mapping, and two lines mark the levels (the values drawn at the ends
 of the scale). Values beyond the levels take the end colours.
+
+The panel sits on a tab: while the tab is hidden it only keeps the newest summary and draws
+it when shown, so an edit's way to the screen does not wait for a histogram nobody sees.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ class DisplayPanel(QWidget):
         layout.addWidget(self.plot, stretch=1)
 
         self.summary: ValueSummary | None = None
+        self._stale = False  # a summary or mapping arrived while the tab was hidden
         self.mapping.currentIndexChanged.connect(
             lambda _i: state.set_display_mapping(self.mapping.currentData()))
         state.displayMappingChanged.connect(self.show_mapping)
@@ -70,6 +74,11 @@ class DisplayPanel(QWidget):
         self.summary = result.value_summary()
         self._redraw()
 
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if self._stale:
+            self._redraw()
+
     @property
     def levels(self) -> tuple[float, float] | None:
         if self.summary is None:
@@ -79,6 +88,9 @@ class DisplayPanel(QWidget):
     def _redraw(self) -> None:
         summary = self.summary
         if summary is None:
+            return
+        self._stale = not self.isVisible()
+        if self._stale:
             return
         levels, lut = summary.levels(self.state.display_mapping)
         self.range_label.setText(f"true min {format_number(summary.minimum)}, "
