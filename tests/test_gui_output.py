@@ -62,7 +62,18 @@ def test_hidden_display_tab_draws_the_newest_result_when_opened(qtbot, window):
     assert panel.curve.yData.sum() == shown_output(window).size
 
 
+def test_hidden_code_tab_writes_the_current_script_when_opened(window):
+    view, state = find(window, QPlainTextEdit, "codeView"), window.state
+    set_kernel(window, [[0.25, 0, 0], [0, 0, 0], [0, 0, 0]])
+    assert "0.25" not in view.toPlainText()  # not rewritten for a hidden tab
+    window.side_tabs.setCurrentWidget(window.code_panel)
+    assert view.toPlainText() == keras_script(state.spec, state.image_path, state.color)
+    state.update_spec(bias=-7.5)  # the tab is open now: it follows every edit
+    assert view.toPlainText() == keras_script(state.spec, state.image_path, state.color)
+
+
 def test_code_view_reproduces_the_window(qtbot, window, tmp_path):
+    window.side_tabs.setCurrentWidget(window.code_panel)  # the Code tab, as a user opens it
     view = find(window, QPlainTextEdit, "codeView")
     assert view.isReadOnly()
     set_kernel(window, [[0.5, -1.25, 3], [0, 1, 0]])

@@ -2,7 +2,8 @@
 
 Read-only: the code follows the window, not the other way round. Copy puts the whole script
 on the clipboard; saved as a file, ``python FILE.py OUT.npy`` writes the output the window
-shows.
+shows. While its tab is hidden the script is only written when the tab opens (or ``code`` is
+read), so typing in the kernel table does not rebuild text nobody sees.
 """
 
 from __future__ import annotations
@@ -38,15 +39,29 @@ class CodePanel(QWidget):
         layout.addWidget(self.view, stretch=1)
 
         self.copy.clicked.connect(self.copy_to_clipboard)
+        self._stale = True  # the state changed since the script was written
         state.specChanged.connect(self.refresh)
         state.imageChanged.connect(self.refresh)
-        self.refresh()
 
     @property
     def code(self) -> str:
+        """The script for the current state (written now if the tab has not shown it yet)."""
+        if self._stale:
+            self._write()
         return self.view.toPlainText()
 
     def refresh(self, *_changed) -> None:
+        self._stale = True
+        if self.isVisible():
+            self._write()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if self._stale:
+            self._write()
+
+    def _write(self) -> None:
+        self._stale = False
         script = keras_script(self.state.spec, self.state.image_path, self.state.color)
         if script != self.view.toPlainText():
             scroll = self.view.verticalScrollBar().value()
