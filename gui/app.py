@@ -8,6 +8,7 @@ builds itself.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -40,7 +41,14 @@ def start_window(argv: list[str]):
 
 def run_app(argv: list[str]) -> int:
     app, _window = start_window(argv)
-    return app.exec()
+    code = app.exec()
+    from gui.worker import stuck_workers
+
+    if stuck_workers():  # see stuck_workers: leaving normally would abort the interpreter
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 def configure_application(app) -> None:

@@ -34,9 +34,17 @@ STOP_GRACE_MS = 5_000
 #: How long the GUI thread lets an idle worker have the interpreter to take a new request.
 HANDOVER_WAIT_S = 0.005
 
-#: Workers whose Keras call on this thread (CONVSCOPE_ENGINE=thread) outlived the window:
-#: kept referenced so Qt never destroys a running QThread; each ends when its call returns.
+#: Workers still running after their engine process was killed (stuck outside the engine):
+#: kept referenced so Qt never destroys a running QThread; see ``stuck_workers``.
 _unfinished: list[EngineWorker] = []
+
+
+def stuck_workers() -> int:
+    """How many closed windows' workers are still running. Interpreter shutdown would
+    destroy their QThreads, which Qt answers with an abort, so the app ends the process
+    directly when there are any (gui/app.py)."""
+    _unfinished[:] = [worker for worker in _unfinished if worker.isRunning()]
+    return len(_unfinished)
 
 
 class EngineWorker(QThread):
@@ -78,17 +86,20 @@ class EngineWorker(QThread):
             self._taken.wait(HANDOVER_WAIT_S)
 
     def stop(self) -> None:
-        """Ask the loop to end and wait for it, within bounds. An engine process still
-        loading TensorFlow is killed at once, so closing the window never waits for the
-        import; one that has not answered within STOP_GRACE_MS is killed too, which ends
-        the worker's wait for it. Keras on this thread cannot be interrupted: a worker
-        still inside a call after that is left to finish on its own."""
+        """Ask the loop to end and wait for it. An engine process still loading TensorFlow
+        is killed at once, so closing the window never waits for the import; one that has
+        not answered within STOP_GRACE_MS is killed too, which ends the worker's wait for
+        it. Keras on this thread (CONVSCOPE_ENGINE=thread) cannot be interrupted: closing
+        then waits for the call or the import in progress."""
         with self._condition:
             self._stopping = True
             self._condition.notify()
             engine, loading = self._engine, self._loading
         if loading is not None:
             loading.abort()
+        if engine_mode() == "thread":
+            self.wait()
+            return
         if self.wait(STOP_GRACE_MS):
             return
         if engine is not None:
