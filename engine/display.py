@@ -130,14 +130,20 @@ def _uniform_histogram(sample: np.ndarray, value_range: tuple[float, float],
     float32 bins."""
     lo, hi = value_range
     edges = np.linspace(lo, hi, bins + 1)
-    index = ((sample.astype(np.float64) - lo) * (bins / (hi - lo))).astype(np.intp)
+    # Multiplied before dividing: a value on an edge (integer outputs often are) then gets
+    # that edge's exact bin, as np.histogram gives it, not the one below.
+    index = ((sample.astype(np.float64) - lo) * bins / (hi - lo)).astype(np.intp)
     np.clip(index, 0, bins - 1, out=index)  # the top edge belongs to the last bin
     return np.bincount(index.ravel(), minlength=bins), edges
 
 
 def _non_empty(lo: float, hi: float) -> tuple[float, float]:
-    """A flat output still needs a non-empty range."""
-    return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
+    """A flat output still needs a non-empty range (half a unit each side, or more where
+    half a unit is below float64's resolution, from about 1e15)."""
+    if hi > lo:
+        return lo, hi
+    margin = max(0.5, abs(lo) * 2.0**-40)
+    return lo - margin, hi + margin
 
 
 def to_uint8(values: np.ndarray, levels: tuple[float, float]) -> np.ndarray:

@@ -20,13 +20,27 @@ def test_summary_matches_the_values(shape):
     if values.size <= 500_000:  # every value counted: the same bins as NumPy's histogram
         want, _ = np.histogram(values.astype(np.float64), bins=len(summary.counts),
                                range=(float(values.min()), 5000.0))
-        assert np.abs(summary.counts - want).max() <= 1  # a value on an edge may move
-        assert summary.counts.sum() == values.size
+        np.testing.assert_array_equal(summary.counts, want)
     for mode in MAPPINGS:
         levels, lut = summary.levels(mode)
         want_levels, want_lut = map_levels(values, mode)
         assert levels == want_levels
         assert (lut is None) == (want_lut is None)
+
+
+def test_values_on_bin_edges_fall_where_numpy_puts_them():
+    """Integer outputs land exactly on edges: 0..98 over 128 bins put 49 on an edge."""
+    values = np.repeat(np.arange(99, dtype=np.float32), 3).reshape(9, 33)
+    summary = summarize(values)
+    want, _ = np.histogram(values.astype(np.float64), bins=128, range=(0.0, 98.0))
+    np.testing.assert_array_equal(summary.counts, want)
+
+
+@pytest.mark.parametrize("value", [1e15, -3e16, 1e30])
+def test_a_huge_flat_output_still_has_a_range(value):
+    summary = summarize(np.full((3, 4), value, np.float32))
+    lo, hi = summary.levels("auto")[0]
+    assert lo < float(np.float32(value)) < hi and summary.counts.sum() == 12
 
 
 def test_flat_and_empty_outputs_still_have_a_range():
