@@ -167,6 +167,7 @@ class EngineProcess:
         self.import_seconds: float | None = None  # TensorFlow + Keras import, in the process
         self.last_call_seconds = 0.0  # the bare ``layer(x)`` inside the last convolve
         self._aborted = False
+        self.starting = False  # launching the process and waiting for Keras to load there
         if start:
             self.start()
 
@@ -174,11 +175,15 @@ class EngineProcess:
         """Start (or adopt) the process and wait until Keras has loaded there.
 
         Raises EngineStopped with the reason if it could not load."""
-        self._process, self._pipe = _adopt_or_launch()
-        if self._aborted:  # abort() came while the process was being launched
-            self._process.kill()
-        self._input_source = None  # a new process has no input yet
-        kind, detail = self._receive(START_TIMEOUT_S)
+        self.starting = True
+        try:
+            self._process, self._pipe = _adopt_or_launch()
+            if self._aborted:  # abort() came while the process was being launched
+                self._process.kill()
+            self._input_source = None  # a new process has no input yet
+            kind, detail = self._receive(START_TIMEOUT_S)
+        finally:
+            self.starting = False
         if kind != "ready":
             self.close()
             raise EngineStopped(detail)

@@ -66,8 +66,7 @@ class EngineWorker(QThread):
         self.computations = 0  # how many requests actually ran (the rest were coalesced)
         self.engine_pid: int | None = None  # the engine process, when there is one
         self.engine_import_s: float | None = None  # how long TensorFlow took to import there
-        self._loading: EngineProcess | None = None  # the engine process until it is ready
-        self._engine: EngineProcess | None = None  # the engine process once it is ready
+        self._engine: EngineProcess | None = None  # the engine process (process mode)
 
     def submit(self, request: ConvRequest) -> None:
         """Queue ``request``, replacing any request that has not started yet.
@@ -87,16 +86,17 @@ class EngineWorker(QThread):
 
     def stop(self) -> None:
         """Ask the loop to end and wait for it. An engine process still loading TensorFlow
-        is killed at once, so closing the window never waits for the import; one that has
-        not answered within STOP_GRACE_MS is killed too, which ends the worker's wait for
-        it. Keras on this thread (CONVSCOPE_ENGINE=thread) cannot be interrupted: closing
-        then waits for the call or the import in progress."""
+        (at start-up, or restarting after a crash) is killed at once, so closing the window
+        never waits for the import; one that has not answered within STOP_GRACE_MS is
+        killed too, which ends the worker's wait for it. Keras on this thread
+        (CONVSCOPE_ENGINE=thread) cannot be interrupted: closing then waits for the call or
+        the import in progress."""
         with self._condition:
             self._stopping = True
             self._condition.notify()
-            engine, loading = self._engine, self._loading
-        if loading is not None:
-            loading.abort()
+            engine = self._engine
+        if engine is not None and engine.starting:
+            engine.abort()
         if engine_mode() == "thread":
             self.wait()
             return
@@ -180,12 +180,6 @@ class EngineWorker(QThread):
         with self._condition:
             if self._stopping:
                 raise EngineStopped("The window closed before the engine started.")
-            self._loading = engine
-        try:
-            engine.start()
-        finally:
-            with self._condition:
-                self._loading = None
-        with self._condition:
             self._engine = engine
+        engine.start()
         return engine

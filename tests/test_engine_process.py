@@ -159,9 +159,10 @@ def test_closing_while_tensorflow_loads_ends_the_engine_at_once(qtbot):
     statuses = []
     pipeline.engineStatusChanged.connect(statuses.append)
     pipeline.start()
-    qtbot.waitUntil(lambda: pipeline.worker._loading is not None
-                    and pipeline.worker._loading.pid is not None, timeout=ENGINE_TIMEOUT_MS)
-    process = pipeline.worker._loading._process
+    qtbot.waitUntil(lambda: pipeline.worker._engine is not None
+                    and pipeline.worker._engine.starting
+                    and pipeline.worker._engine.pid is not None, timeout=ENGINE_TIMEOUT_MS)
+    process = pipeline.worker._engine._process
     pipeline.stop()  # returns without waiting for TensorFlow's import
     assert not pipeline.worker.isRunning()
     process.join(10)
@@ -187,5 +188,28 @@ def test_closing_never_waits_for_a_stuck_engine(qtbot):
     waited = time.monotonic() - started
     assert not pipeline.worker.isRunning()
     assert STOP_GRACE_MS / 1000 <= waited < 2 * STOP_GRACE_MS / 1000 + 5
+    process.join(10)
+    assert process.exitcode == -signal.SIGKILL
+
+
+def test_closing_while_the_engine_restarts_ends_it_at_once(qtbot):
+    """An engine restarting after a crash (TensorFlow loading again inside a request) is
+    killed at once on close, as at start-up: no grace period for an import."""
+    state = AppState(ConvSpec(), from_array(np.ones((8, 8)), "ones"))
+    pipeline = LivePipeline(state)
+    pipeline.start()
+    qtbot.waitUntil(lambda: pipeline.shown is not None, timeout=ENGINE_TIMEOUT_MS)
+    engine = pipeline.worker._engine
+    os.kill(engine.pid, signal.SIGKILL)
+    state.set_kernel_entry(0, 0, 2.0)  # reports the crash
+    qtbot.waitUntil(lambda: engine._process is None, timeout=ENGINE_TIMEOUT_MS)
+    state.set_kernel_entry(0, 0, 3.0)  # starts a new engine inside this request
+    qtbot.waitUntil(lambda: engine.starting and engine.pid is not None,
+                    timeout=ENGINE_TIMEOUT_MS)
+    process = engine._process
+    started = time.monotonic()
+    pipeline.stop()
+    assert time.monotonic() - started < STOP_GRACE_MS / 1000
+    assert not pipeline.worker.isRunning()
     process.join(10)
     assert process.exitcode == -signal.SIGKILL
