@@ -31,7 +31,6 @@ def markdown_table(report: dict) -> str:
         _row("edit -> displayed, median", [_ms(x["edit_ms_median"]) for x in w], ""),
         _row("edit -> displayed, p95", [_ms(x["edit_ms_p95"]) for x in w],
              "512: <= 8 ms"),
-        _row("engine round trip, median", [_ms(x["engine_ms_median"]) for x in w], ""),
         *[_row(f"step, median: {label}", [_ms(x["steps_ms_median"][name]) for x in w], "")
           for name, label in STEPS.items()],
         _row("bare `Conv2D.__call__`, median", [_ms(x["bare_ms_median"]) for x in k], ""),

@@ -124,7 +124,7 @@ def summarize(values: np.ndarray, bins: int = 128,
 
 def _uniform_histogram(sample: np.ndarray, value_range: tuple[float, float],
                        bins: int) -> tuple[np.ndarray, np.ndarray]:
-    """np.histogram's counts for equal bins, by index arithmetic and bincount: a quarter of
+    """np.histogram's counts for equal bins, by index arithmetic and bincount: about half
     its time, and this runs once per result between the layer call and the screen. In float64:
     a float32 output whose min and max are a few float32 steps apart has no room for 128
     float32 bins."""
