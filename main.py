@@ -13,7 +13,7 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "convolve":
-        from engine.cli import main as convolve_main
+        from engine.commands.convolve import main as convolve_main
 
         return convolve_main(argv[1:])
     if argv and argv[0] == "--self-test":
@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return self_test_main()
     if not {"-h", "--help"} & set(argv):
-        from engine.engine_process import start_early
+        from engine.backend.process import start_early
 
         start_early()  # TensorFlow starts loading in the engine process while the window builds
     from gui.app import run_app

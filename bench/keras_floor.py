@@ -23,12 +23,12 @@ REPEATS = {512: 30, 2048: 15, 4096: 12}
 
 
 def main(size: int, folder: Path) -> None:
-    from engine.images import load_image
-    from engine.spec import ConvSpec
+    from engine.images.loading import load_image
+    from engine.model.spec import ConvSpec
 
     pixels = load_image(test_image(size, folder)).pixels
     started = time.perf_counter()
-    from engine.keras_conv import keras
+    from engine.backend.keras_model import keras
 
     import_s = time.perf_counter() - started
     spec = ConvSpec(kernel=np.ones((3, 3)), strides=(2, 1))  # the window's layer settings

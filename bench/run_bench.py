@@ -50,8 +50,8 @@ def machine() -> dict:
 
 def tf_import() -> dict:
     """TensorFlow + Keras's own import time in a fresh process (ConvScope's way: through
-    engine.keras_conv, which only adds its environment settings)."""
-    code = ("import time, json; t = time.perf_counter(); import engine.keras_conv; "
+    engine.backend.keras_model, which only adds its environment settings)."""
+    code = ("import time, json; t = time.perf_counter(); import engine.backend.keras_model; "
             "print('BENCH-RESULT ' + json.dumps({'tf_import_s': time.perf_counter() - t}))")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                           text=True, timeout=600)

@@ -25,7 +25,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def start_window(argv: list[str]):
     """The QApplication and the shown MainWindow, before the event loop runs."""
     args = parse_args(argv)
-    from engine.engine_process import start_early
+    from engine.backend.process import start_early
 
     start_early()  # no-op when main.py has already started it
     from PySide6.QtWidgets import QApplication
@@ -55,7 +55,7 @@ def configure_application(app) -> None:
     """Names (they place QSettings/QStandardPaths folders) and the icon every window shows."""
     from PySide6.QtGui import QIcon
 
-    from engine.resources import icon_paths
+    from engine.storage.resources import icon_paths
 
     app.setApplicationName("ConvScope")
     app.setOrganizationName("ConvScope")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from engine.images import ImageLoadError, load_image
-from engine.kernel_edits import to_channels
-from engine.spec import ConvSpec
+from engine.images.loading import ImageLoadError, load_image
+from engine.kernels.edits import to_channels
+from engine.model.spec import ConvSpec
 from gui.state import AppState
 
 

@@ -2,7 +2,7 @@
 
 The File menu's handlers only ask for a path (QFileDialog) and call these, so tests drive the
 real code without dialogs. Every failure is reported in words through ``report`` and changes
-nothing; every write is atomic (engine.files).
+nothing; every write is atomic (engine.storage.atomic).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from engine.display import render
-from engine.files import SaveError, save_npy, save_png
-from engine.kernel_files import KernelFileError, load_kernel_file, save_kernel_file
-from engine.spec import ConvSpec
+from engine.images.display import render
+from engine.kernels.files import KernelFileError, load_kernel_file, save_kernel_file
+from engine.model.spec import ConvSpec
+from engine.storage.atomic import SaveError, save_npy, save_png
 from gui.panels.views import OutputView
 from gui.state import AppState
 

@@ -23,10 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.images import ImageLoadError, LoadedImage, load_image, readable_extensions
-from engine.presets import glorot_uniform
-from engine.resources import default_sample, sample_paths
-from engine.spec import ConvSpec
+from engine.images.loading import ImageLoadError, LoadedImage, load_image, readable_extensions
+from engine.kernels.presets import glorot_uniform
+from engine.model.spec import ConvSpec
+from engine.storage.resources import default_sample, sample_paths
 from gui.color_mode import ColorModeSwitch
 from gui.file_actions import FileActions
 from gui.panels.code_panel import CodePanel

@@ -12,7 +12,7 @@ import time
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.spec import ConvSpecError, validate
+from engine.model.spec import ConvSpecError, validate
 from gui.requests import ConvFailure, ConvRequest, ConvResult
 from gui.state import AppState
 from gui.worker import EngineWorker

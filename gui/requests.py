@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.display import ValueSummary, summarize
-from engine.images import LoadedImage
-from engine.spec import ConvSpec
+from engine.images.display import ValueSummary, summarize
+from engine.images.loading import LoadedImage
+from engine.model.spec import ConvSpec
 
 
 @dataclass(frozen=True, eq=False)

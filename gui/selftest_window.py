@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 
-from engine.selftest import LESSON_SHAPE, CheckFailed, run_self_test
+from engine.commands.selftest import LESSON_SHAPE, CheckFailed, run_self_test
 
 FIRST_OUTPUT_TIMEOUT_S = 180.0
 

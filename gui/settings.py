@@ -11,7 +11,7 @@ by environment variables, so a lab image can preset them without touching user f
 
 A file that is corrupt, unreadable, or written by another version never stops the window:
 the defaults are used and ``Settings.notes`` says why (to be shown in the status bar).
-Saving goes through engine.files, so a failed save leaves the old file intact.
+Saving goes through engine.storage.atomic, so a failed save leaves the old file intact.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
-from engine.display import MAPPINGS
-from engine.files import atomic_write_bytes
+from engine.images.display import MAPPINGS
+from engine.storage.atomic import atomic_write_bytes
 
 ORGANIZATION = APPLICATION = "ConvScope"
 #: Bumped whenever a key changes meaning; files with another version are not trusted.
@@ -79,9 +79,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
 
 def save_settings(settings: Settings, path: str | Path | None = None) -> Path:
-    """Write ``settings`` atomically (raises engine.files.SaveError; the old file stays)."""
+    """Write ``settings`` atomically (raises SaveError; the old file stays)."""
     path = Path(path) if path is not None else settings_path()
-    with tempfile.TemporaryDirectory() as scratch:  # QSettings formats; files.py writes
+    with tempfile.TemporaryDirectory() as scratch:  # QSettings formats, we write
         draft = QSettings(str(Path(scratch) / "draft.ini"), QSettings.Format.IniFormat)
         draft.setValue(KEY_VERSION, SETTINGS_VERSION)
         draft.setValue(KEY_IMAGE_FOLDER, settings.image_folder)

@@ -12,15 +12,15 @@ import contextlib
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from engine.images import LoadedImage
-from engine.spec import ConvSpec
+from engine.images.loading import LoadedImage
+from engine.model.spec import ConvSpec
 
 
 class AppState(QObject):
     imageChanged = Signal(object)  # LoadedImage
     specChanged = Signal(object)  # ConvSpec
     colorChanged = Signal(str)  # "gray" or "rgb"
-    displayMappingChanged = Signal(str)  # one of engine.display.MAPPINGS
+    displayMappingChanged = Signal(str)  # one of engine.images.display.MAPPINGS
 
     def __init__(self, spec: ConvSpec, image: LoadedImage | None = None, parent=None) -> None:
         super().__init__(parent)

@@ -17,7 +17,7 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QAbstractSpinBox, QWidget
 
-from engine.spec import ConvSpec
+from engine.model.spec import ConvSpec
 from gui.state import AppState
 
 #: Changes of one setting closer together than this (seconds) merge into one undo step.

@@ -1,6 +1,6 @@
 """The one thread that talks to the Keras engine.
 
-By default the engine is a separate process (engine/engine_process.py): importing
+By default the engine is a separate process (engine/backend/process.py): importing
 TensorFlow holds the interpreter lock for up to a quarter second at a time, which would
 freeze the window if it happened in this process. This thread starts that process, sends it
 one request at a time and waits for the answer without holding the lock. With
@@ -19,9 +19,9 @@ import traceback
 
 from PySide6.QtCore import QThread, Signal
 
-from engine.display import summarize
-from engine.engine_process import EngineProcess, EngineStopped, engine_mode
-from engine.spec import ConvSpecError
+from engine.backend.process import EngineProcess, EngineStopped, engine_mode
+from engine.images.display import summarize
+from engine.model.spec import ConvSpecError
 from gui.requests import ConvFailure, ConvRequest, ConvResult, Timeline
 
 INSTALL_HINT = ("Install it into ConvScope's environment with "
@@ -173,7 +173,7 @@ class EngineWorker(QThread):
     def _start_engine(self):
         """The convolver for this run: the engine process, or Keras on this very thread."""
         if engine_mode() == "thread":
-            from engine.keras_conv import KerasConvolver
+            from engine.backend.keras_model import KerasConvolver
 
             return KerasConvolver()
         engine = EngineProcess(start=False)

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.codegen import float_literal, keras_script
-from engine.images import load_image
-from engine.spec import ConvSpec
+from engine.images.loading import load_image
+from engine.model.spec import ConvSpec
+from engine.teaching.codegen import float_literal, keras_script
 from tests.conftest import ASCENT, FACE
 from tests.image_corpus import good_cases
 
@@ -109,7 +109,7 @@ def test_emitted_script_loads_the_image_as_the_app(accepted, monkeypatch, name, 
 @pytest.mark.parametrize("name,color", [("rgba.png", "rgb"), ("float_nan.tif", "rgb")])
 def test_whole_emitted_script_matches_the_app(accepted, tmp_path, name, color):
     """Run end to end in its own process, the emitted script gives the app's layer output."""
-    from engine.keras_conv import convolve
+    from engine.backend.keras_model import convolve
 
     spec = small_spec(color)
     image = load_image(accepted[name], color)

@@ -5,7 +5,7 @@ map_levels on the values themselves."""
 import numpy as np
 import pytest
 
-from engine.display import MAPPINGS, map_levels, summarize
+from engine.images.display import MAPPINGS, map_levels, summarize
 
 
 @pytest.mark.parametrize("shape", [(7, 9), (3000, 700)])

@@ -12,10 +12,10 @@ from multiprocessing import shared_memory
 import numpy as np
 import pytest
 
-from engine import engine_process
-from engine.engine_process import EngineProcess, EngineStopped
-from engine.images import from_array
-from engine.spec import ConvSpec, ConvSpecError
+from engine.backend import process as engine_process
+from engine.backend.process import EngineProcess, EngineStopped
+from engine.images.loading import from_array
+from engine.model.spec import ConvSpec, ConvSpecError
 from gui.pipeline import LivePipeline
 from gui.state import AppState
 from gui.worker import STOP_GRACE_MS
@@ -129,7 +129,7 @@ def test_engine_on_the_worker_thread_still_works(qtbot, monkeypatch):
 
 
 def test_compiled_layer_call_follows_new_weights_and_settings():
-    from engine.keras_conv import KerasConvolver
+    from engine.backend.keras_model import KerasConvolver
 
     rng = np.random.default_rng(3)
     image = from_array(rng.uniform(0, 255, (33, 41)), "noise")

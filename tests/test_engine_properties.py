@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from engine.images import load_image
-from engine.keras_conv import KerasConvolver, keras
-from engine.kernel_text import format_kernel, parse_kernel, parse_number
-from engine.spec import MAX_ABS_WEIGHT, ConvSpec, ConvSpecError, output_shape
+from engine.backend.keras_model import KerasConvolver, keras
+from engine.images.loading import load_image
+from engine.kernels.text import format_kernel, parse_kernel, parse_number
+from engine.model.spec import MAX_ABS_WEIGHT, ConvSpec, ConvSpecError, output_shape
 from tests.numpy_reference import cross_correlate
 
 CONVOLVER = KerasConvolver()  # shared by every example: the layer cache is part of the test

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.explain import explain_shape, flipped_kernel, shape_lines
-from engine.lesson import Lesson
-from engine.receptive_field import explain_pixel, summary_lines, taps, term_line, window
-from engine.spec import ConvSpec, ConvSpecError, output_shape, validate
+from engine.arithmetic.receptive_field import explain_pixel, summary_lines, taps, term_line, window
+from engine.arithmetic.shapes import explain_shape, flipped_kernel, shape_lines
+from engine.model.spec import ConvSpec, ConvSpecError, output_shape, validate
+from engine.teaching.lesson import Lesson
 from tests.numpy_reference import _same_pads, cross_correlate
 
 

@@ -7,10 +7,10 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QPushButton
 
-from engine.explain import flipped_kernel
-from engine.images import load_image
-from engine.kernel_text import format_number
-from engine.lesson import Lesson
+from engine.arithmetic.shapes import flipped_kernel
+from engine.formatting import format_number
+from engine.images.loading import load_image
+from engine.teaching.lesson import Lesson
 from gui.panels.correlation_note import kernel_grid
 from gui.panels.overlays import PADDING_TAP_BRUSH, TAP_BRUSH
 from tests.conftest import ASCENT, FACE

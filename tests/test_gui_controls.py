@@ -5,7 +5,7 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QPushButton, QSpinBox
 
-from engine.presets import FIXED, RANDOM, glorot_uniform
+from engine.kernels.presets import FIXED, RANDOM, glorot_uniform
 from tests.conftest import ASCENT
 from tests.live_window import ENGINE_TIMEOUT_MS, find, set_kernel, shown_output
 from tests.numpy_reference import cross_correlate

@@ -9,8 +9,8 @@ from PIL import Image
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QComboBox, QLabel, QPlainTextEdit, QPushButton
 
-from engine.codegen import keras_script
-from engine.presets import FIXED
+from engine.kernels.presets import FIXED
+from engine.teaching.codegen import keras_script
 from tests.live_window import ENGINE_TIMEOUT_MS, find, set_kernel, shown_output
 
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFile, ImageOps
 
-import engine.images as images
-from engine import cli
-from engine.images import ImageLoadError, load_image
+import engine.images.loading as images
+from engine.commands import convolve as cli
+from engine.images.loading import ImageLoadError, load_image
 from tests.image_corpus import ORIENT, build_corpus, case_names, png_bytes
 from tests.live_window import open_window, wait_for_output
 from tests.numpy_reference import cross_correlate

@@ -45,7 +45,7 @@ def test_small_image_renders_every_pixel_with_the_given_levels(qtbot):
 
 
 def test_auto_levels_of_a_big_output_scan_whole_rows():
-    from engine.display import auto_levels
+    from engine.images.display import auto_levels
 
     ramp = np.linspace(-5.0, 7.0, 3001, dtype=np.float32)[:, None] * np.ones((1, 2000), np.float32)
     lo, hi = auto_levels(ramp)  # 6 million values: every 2nd row, first and last included

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from engine.keras_conv import KerasConvolver, convolve
-from engine.presets import glorot_uniform
-from engine.spec import ConvSpec, ConvSpecError
+from engine.backend.keras_model import KerasConvolver, convolve
+from engine.kernels.presets import glorot_uniform
+from engine.model.spec import ConvSpec, ConvSpecError
 from tests.numpy_reference import cross_correlate
 
 RNG = np.random.default_rng(7)

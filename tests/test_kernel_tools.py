@@ -5,18 +5,18 @@ import json
 import numpy as np
 import pytest
 
-from engine.display import MAPPINGS, abs_lut, diverging_lut, map_levels, render
-from engine.files import SaveError
-from engine.kernel_edits import channels_identical, normalize_kernel, resize_kernel, to_channels
-from engine.kernel_files import (
+from engine.images.display import MAPPINGS, abs_lut, diverging_lut, map_levels, render
+from engine.kernels.edits import channels_identical, normalize_kernel, resize_kernel, to_channels
+from engine.kernels.files import (
     KernelFileError,
     load_kernel_file,
     save_kernel_file,
     spec_from_json,
     spec_to_json,
 )
-from engine.presets import FIXED, PRESET_NAMES, RANDOM, preset_kernel
-from engine.spec import ConvSpec, ConvSpecError
+from engine.kernels.presets import FIXED, PRESET_NAMES, RANDOM, preset_kernel
+from engine.model.spec import ConvSpec, ConvSpecError
+from engine.storage.atomic import SaveError
 
 
 def test_resize_keeps_overlap_and_zero_fills():
@@ -161,7 +161,7 @@ def test_render_as_each_mapping_shows():
 
 def test_identity_preset_reproduces_the_input_with_same_padding():
     """For even sizes too: the 1 sits where TensorFlow's 'same' padding puts the output."""
-    from engine.keras_conv import convolve
+    from engine.backend.keras_model import convolve
 
     image = np.random.default_rng(2).uniform(0, 255, (9, 12)).astype(np.float32)
     for size in [(3, 3), (4, 4), (2, 5), (1, 6)]:
@@ -172,7 +172,7 @@ def test_identity_preset_reproduces_the_input_with_same_padding():
 def test_json_channels_must_agree_with_the_values():
     import json
 
-    from engine.kernel_files import KernelFileError, spec_from_json
+    from engine.kernels.files import KernelFileError, spec_from_json
 
     text = json.dumps({"values": [[1, 0], [0, 1]], "channels": 3})
     with pytest.raises(KernelFileError, match='"channels" says 3'):

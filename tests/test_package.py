@@ -127,7 +127,7 @@ def test_bundle_holds_the_resources_and_leaves_out_unused_parts(lab_copy):
                    "QtTest.abi3.so"):
         assert unused not in names, unused
     modules = bundled_modules(lab_copy)
-    assert {"keras", "tensorflow", "engine.keras_conv", "gui.selftest_window"} <= modules
+    assert {"keras", "tensorflow", "engine.backend.keras_model", "gui.selftest_window"} <= modules
     for unused in ("pytest", "_pytest", "pytestqt", "hypothesis", "tkinter", "matplotlib",
                    "PyQt5", "PyQt6", "PySide2", "setuptools", "pip", "pyqtgraph.examples"):
         assert not {m for m in modules if m == unused or m.startswith(unused + ".")}, unused

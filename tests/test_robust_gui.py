@@ -14,7 +14,7 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-import engine.keras_conv
+import engine.backend.keras_model
 from gui import MainWindow
 from tests.conftest import ASCENT, ROOT
 from tests.live_window import ENGINE_TIMEOUT_MS, edit_cell, open_window, shown_output
@@ -82,7 +82,7 @@ def test_an_engine_fault_is_shown_and_the_next_edit_works(qtbot, monkeypatch):
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.output_view.values is not None, timeout=ENGINE_TIMEOUT_MS)
     before = shown_output(window).copy()
-    real = engine.keras_conv.KerasConvolver.convolve
+    real = engine.backend.keras_model.KerasConvolver.convolve
     faults = []
 
     def convolve_failing_once(self, image, spec):
@@ -91,7 +91,8 @@ def test_an_engine_fault_is_shown_and_the_next_edit_works(qtbot, monkeypatch):
             raise RuntimeError("injected fault in the layer")
         return real(self, image, spec)
 
-    monkeypatch.setattr(engine.keras_conv.KerasConvolver, "convolve", convolve_failing_once)
+    monkeypatch.setattr(engine.backend.keras_model.KerasConvolver, "convolve",
+                        convolve_failing_once)
     edit_cell(window, 0, 0, "2")
     qtbot.waitUntil(lambda: "injected fault" in window.banner.text(), timeout=ENGINE_TIMEOUT_MS)
     assert "Keras could not compute this output" in window.banner.text()
@@ -155,7 +156,7 @@ def test_window_opens_without_tensorflow(tmp_path):
 
 def test_convolve_command_without_tensorflow_says_how_to_install(tmp_path):
     code = ("import sys; sys.modules['tensorflow'] = None; sys.modules['keras'] = None; "
-            "from engine.cli import main; sys.exit(main(sys.argv[1:]))")
+            "from engine.commands.convolve import main; sys.exit(main(sys.argv[1:]))")
     result = subprocess.run([sys.executable, "-c", code, str(ASCENT)], capture_output=True,
                             text=True, timeout=120, cwd=ROOT)
     assert result.returncode == 1

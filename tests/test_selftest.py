@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from engine import selftest
-from engine.images import from_array
-from engine.resources import icon_paths, sample_paths
+from engine.commands import selftest
+from engine.images.loading import from_array
+from engine.storage.resources import icon_paths, sample_paths
 from tests.conftest import ROOT
 from tests.numpy_reference import cross_correlate
 
@@ -103,7 +103,7 @@ def test_desktop_entry_and_windows_version_info():
 def test_app_data_dir_is_qts_app_local_data_location(qapp):
     from PySide6.QtCore import QStandardPaths
 
-    from engine.user_folders import app_data_dir
+    from engine.storage.folders import app_data_dir
 
     qapp.setOrganizationName("ConvScope")
     qapp.setApplicationName("ConvScope")

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import engine.files as files
-from engine import cli
-from engine.files import SaveError, atomic_write_bytes, save_npy, save_png
+import engine.storage.atomic as files
+from engine.commands import convolve as cli
+from engine.storage.atomic import SaveError, atomic_write_bytes, save_npy, save_png
 from gui.settings import SETTINGS_VERSION, Settings, load_settings, save_settings
 from tests.conftest import ASCENT
 from tests.live_window import open_window

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from engine.kernel_text import format_kernel, parse_kernel, parse_number
-from engine.spec import ConvSpec, ConvSpecError, output_shape, same_padding, validate
+from engine.kernels.text import format_kernel, parse_kernel, parse_number
+from engine.model.spec import ConvSpec, ConvSpecError, output_shape, same_padding, validate
 
 
 def spec(kh=3, kw=3, **kw_args):

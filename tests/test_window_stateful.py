@@ -22,7 +22,7 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from engine.spec import ConvSpec
+from engine.model.spec import ConvSpec
 from tests.image_corpus import build_corpus
 from tests.live_window import ENGINE_TIMEOUT_MS, edit_cell, open_window
 from tests.numpy_reference import cross_correlate

@@ -8,8 +8,8 @@ is what ends up on screen), and the Qt binding survives signals crossing threads
 import numpy as np
 from PySide6.QtWidgets import QApplication
 
-from engine.images import from_array
-from engine.spec import ConvSpec
+from engine.images.loading import from_array
+from engine.model.spec import ConvSpec
 from gui.pipeline import LivePipeline
 from gui.state import AppState
 from tests.numpy_reference import cross_correlate

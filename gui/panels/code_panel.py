@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
-from engine.codegen import keras_script
+from engine.teaching.codegen import keras_script
 from gui.state import AppState
 
 

@@ -10,9 +10,9 @@ import numpy as np
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from engine.explain import flipped_kernel
-from engine.kernel_text import format_number
-from engine.spec import ConvSpec
+from engine.arithmetic.shapes import flipped_kernel
+from engine.formatting import format_number
+from engine.model.spec import ConvSpec
 from gui.state import AppState
 
 NOTE = ("Keras's Conv2D computes a cross-correlation: output[i, j] = sum over a, b of "

@@ -14,8 +14,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
-from engine.display import MAPPING_LABELS, MAPPINGS, ValueSummary, to_uint8
-from engine.kernel_text import format_number
+from engine.formatting import format_number
+from engine.images.display import MAPPING_LABELS, MAPPINGS, ValueSummary, to_uint8
 from gui.requests import ConvResult
 from gui.state import AppState, signals_blocked
 

@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from engine.kernel_text import format_number
+from engine.formatting import format_number
 
 
 class ScreenImageItem(pg.ImageItem):

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.kernel_edits import normalize_kernel, resize_kernel, to_channels
-from engine.presets import CUSTOM, PRESET_NAMES, RANDOM, preset_kernel
-from engine.spec import MAX_KERNEL_SIZE, ConvSpec, ConvSpecError
+from engine.kernels.edits import normalize_kernel, resize_kernel, to_channels
+from engine.kernels.presets import CUSTOM, PRESET_NAMES, RANDOM, preset_kernel
+from engine.model.spec import MAX_KERNEL_SIZE, ConvSpec, ConvSpecError
 from gui.state import AppState, signals_blocked
 
 MAX_SEED = 999_999

@@ -11,8 +11,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-from engine.kernel_text import format_number, parse_number
-from engine.spec import ConvSpec, ConvSpecError
+from engine.formatting import format_number
+from engine.kernels.text import parse_number
+from engine.model.spec import ConvSpec, ConvSpecError
 from gui.state import AppState, signals_blocked
 
 INVALID_BRUSH = QBrush(QColor("#f8c8c8"))

@@ -11,8 +11,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QTabWidget, QVBoxLayout, QWidget
 
-from engine.kernel_edits import channels_identical, to_channels
-from engine.spec import ConvSpec
+from engine.kernels.edits import channels_identical, to_channels
+from engine.model.spec import ConvSpec
 from gui.panels.kernel_table import KernelTable
 from gui.state import AppState, signals_blocked
 

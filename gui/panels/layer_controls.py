@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.spec import ACTIVATIONS, MAX_ABS_WEIGHT, MAX_STEP, ConvSpec
+from engine.model.spec import ACTIVATIONS, MAX_ABS_WEIGHT, MAX_STEP, ConvSpec
 from gui.state import AppState, signals_blocked
 
 

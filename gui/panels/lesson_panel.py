@@ -12,7 +12,7 @@ from html import escape
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from engine.lesson import LESSON_IMAGE, Lesson
+from engine.teaching.lesson import LESSON_IMAGE, Lesson
 from gui.state import AppState
 
 

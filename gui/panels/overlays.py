@@ -12,8 +12,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QGraphicsRectItem
 
-from engine.explain import explain_shape
-from engine.receptive_field import Tap, Window
+from engine.arithmetic.receptive_field import Tap, Window
+from engine.arithmetic.shapes import explain_shape
 from gui.panels.image_panel import ImagePanel
 from gui.state import AppState
 

@@ -20,8 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.kernel_text import format_number
-from engine.receptive_field import (
+from engine.arithmetic.receptive_field import (
     PixelExplanation,
     explain_pixel,
     summary_lines,
@@ -29,6 +28,7 @@ from engine.receptive_field import (
     term_line,
     window,
 )
+from engine.formatting import format_number
 from gui.panels.overlays import WindowOverlay
 from gui.requests import ConvResult
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from engine.explain import shape_lines
-from engine.spec import format_shape, output_shape
+from engine.arithmetic.shapes import shape_lines
+from engine.model.spec import format_shape, output_shape
 from gui.state import AppState
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from engine.display import MAPPING_EXPLANATIONS, auto_levels
-from engine.images import LoadedImage
-from engine.kernel_text import format_number
+from engine.formatting import format_number
+from engine.images.display import MAPPING_EXPLANATIONS, auto_levels
+from engine.images.loading import LoadedImage
 from gui.panels.image_panel import ImagePanel
 from gui.requests import ConvResult
 from gui.state import AppState

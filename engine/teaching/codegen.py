@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.images import WIDE_MODES
-from engine.spec import ConvSpec, format_shape
+from engine.images.loading import WIDE_MODES
+from engine.model.spec import ConvSpec, format_shape
 
 
 def float_literal(value: float) -> str:

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.explain import shape_lines
-from engine.kernel_edits import to_channels
-from engine.kernel_text import format_number
-from engine.presets import box, glorot_uniform
-from engine.spec import ConvSpec, format_shape, output_shape
+from engine.arithmetic.shapes import shape_lines
+from engine.formatting import format_number
+from engine.kernels.edits import to_channels
+from engine.kernels.presets import box, glorot_uniform
+from engine.model.spec import ConvSpec, format_shape, output_shape
 
 LESSON_IMAGE = "ascent.png"
 

@@ -18,10 +18,10 @@ from typing import TextIO
 
 import numpy as np
 
-from engine.images import LoadedImage, load_image
-from engine.presets import box, glorot_uniform
-from engine.resources import default_sample
-from engine.spec import ConvSpec, format_shape
+from engine.images.loading import LoadedImage, load_image
+from engine.kernels.presets import box, glorot_uniform
+from engine.model.spec import ConvSpec, format_shape
+from engine.storage.resources import default_sample
 
 LESSON_STRIDES = (2, 1)
 LESSON_SHAPE = (1, 255, 510, 1)
@@ -56,7 +56,7 @@ def check_sample() -> tuple[str, LoadedImage]:
 
 
 def check_lesson_shape(image: LoadedImage) -> str:
-    from engine.keras_conv import convolve  # imports TensorFlow
+    from engine.backend.keras_model import convolve  # imports TensorFlow
 
     spec = ConvSpec(kernel=glorot_uniform((3, 3)), strides=LESSON_STRIDES)
     output = convolve(image, spec)
@@ -69,7 +69,7 @@ def check_lesson_shape(image: LoadedImage) -> str:
 
 
 def check_box_sum(image: LoadedImage) -> str:
-    from engine.keras_conv import convolve
+    from engine.backend.keras_model import convolve
 
     output = convolve(image, ConvSpec(kernel=box((3, 3)), strides=LESSON_STRIDES))
     want = box_sum(image.pixels, 3, LESSON_STRIDES)

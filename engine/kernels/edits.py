@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.spec import MAX_KERNEL_SIZE, ConvSpecError
+from engine.model.spec import MAX_KERNEL_SIZE, ConvSpecError
 
 #: A sum closer to zero than this cannot be divided by (the kernel has no meaningful sum).
 ZERO_SUM = 1e-9

@@ -12,7 +12,7 @@ def resources_dir() -> Path:
     bundle = getattr(sys, "_MEIPASS", None)  # set by a PyInstaller bundle
     if bundle:
         return Path(bundle) / "resources"
-    return Path(__file__).resolve().parent.parent / "resources"
+    return Path(__file__).resolve().parents[2] / "resources"
 
 
 def sample_paths() -> list[Path]:

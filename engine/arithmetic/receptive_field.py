@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.kernel_text import format_number
-from engine.spec import ConvSpec, output_hw, same_padding
+from engine.formatting import format_number
+from engine.model.spec import ConvSpec, output_hw, same_padding
 
 CHANNEL_NAMES = ("R", "G", "B")
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.codegen import float_literal
-from engine.files import SaveError, atomic_write_bytes
-from engine.kernel_edits import channels_identical
-from engine.kernel_text import parse_kernel
-from engine.spec import ConvSpec, ConvSpecError, validate
+from engine.kernels.edits import channels_identical
+from engine.kernels.text import parse_kernel
+from engine.model.spec import ConvSpec, ConvSpecError, validate
+from engine.storage.atomic import SaveError, atomic_write_bytes
+from engine.teaching.codegen import float_literal
 
 FORMAT = "convscope-kernel"
 VERSION = 1

@@ -18,9 +18,9 @@ import time
 
 import numpy as np
 
-from engine.images import LoadedImage
-from engine.spec import ConvSpec, ConvSpecError, validate
-from engine.user_folders import keras_home
+from engine.images.loading import LoadedImage
+from engine.model.spec import ConvSpec, ConvSpecError, validate
+from engine.storage.folders import keras_home
 
 
 @contextlib.contextmanager

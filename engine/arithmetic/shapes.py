@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.spec import ConvSpec, output_size, same_padding
+from engine.model.spec import ConvSpec, output_size, same_padding
 
 #: For each axis: its name in the formula, its sides for padding, and the word for one line.
 AXES = {

@@ -23,8 +23,8 @@ from multiprocessing import shared_memory
 
 import numpy as np
 
-from engine.images import LoadedImage
-from engine.spec import ConvSpec, ConvSpecError, output_shape, validate
+from engine.images.loading import LoadedImage
+from engine.model.spec import ConvSpec, ConvSpecError, output_shape, validate
 
 #: How long the window waits for a reply before declaring the engine stuck (first call
 #: includes TensorFlow's import).
@@ -47,7 +47,7 @@ def serve(connection) -> None:
     """The engine loop: import Keras, say so, then answer requests until told to stop."""
     started = time.perf_counter()
     try:
-        from engine.keras_conv import KerasConvolver
+        from engine.backend.keras_model import KerasConvolver
 
         convolver = KerasConvolver()
     except BaseException as exc:  # any import failure is reported, not raised

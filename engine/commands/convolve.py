@@ -10,13 +10,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from engine.codegen import keras_script
-from engine.display import MAPPINGS, render
-from engine.files import SaveError, atomic_write_bytes, save_npy, save_png
-from engine.images import COLOR_MODES, ImageLoadError, load_image
-from engine.kernel_edits import to_channels
-from engine.kernel_text import parse_kernel
-from engine.spec import ACTIVATIONS, ConvSpec, ConvSpecError, format_shape, validate
+from engine.images.display import MAPPINGS, render
+from engine.images.loading import COLOR_MODES, ImageLoadError, load_image
+from engine.kernels.edits import to_channels
+from engine.kernels.text import parse_kernel
+from engine.model.spec import ACTIVATIONS, ConvSpec, ConvSpecError, format_shape, validate
+from engine.storage.atomic import SaveError, atomic_write_bytes, save_npy, save_png
+from engine.teaching.codegen import keras_script
 
 OUTPUT_SUFFIXES = (".npy", ".png")
 
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> tuple[int, ...]:
         script = keras_script(spec, str(Path(args.image).resolve()), args.color)
         atomic_write_bytes(args.emit_code, script.encode("utf-8"))
 
-    from engine.keras_conv import convolve  # imports TensorFlow
+    from engine.backend.keras_model import convolve  # imports TensorFlow
 
     output = convolve(image, spec)
     print(format_shape(output.shape), flush=True)

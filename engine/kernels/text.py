@@ -8,7 +8,8 @@ import re
 
 import numpy as np
 
-from engine.spec import MAX_ABS_WEIGHT, ConvSpecError
+from engine.formatting import format_number
+from engine.model.spec import MAX_ABS_WEIGHT, ConvSpecError
 
 #: The smallest non-zero magnitude float32 holds (a subnormal); typed values that would round
 #: to 0 below it are refused.
@@ -23,7 +24,7 @@ def parse_number(text: str) -> float:
       with a hint, since commas separate values in a text kernel;
     - finite: "nan", "inf" and numbers too large for a float ("1e400") are refused, because
       one NaN or infinity in the kernel turns every output value into NaN or infinity;
-    - magnitude at most MAX_ABS_WEIGHT (1e6, engine/spec.py), so sums over 16-bit pixels stay
+    - magnitude at most MAX_ABS_WEIGHT (1e6, engine/model/spec.py), so sums over 16-bit pixels stay
       far from float32 overflow;
     - zero, or a value that stays non-zero in float32 (magnitude above about 7e-46, see
       SMALLEST_WEIGHT): anything smaller would silently become 0 in the layer.
@@ -61,15 +62,6 @@ def parse_kernel(text: str) -> np.ndarray:
             f"Kernel rows have different lengths ({', '.join(str(len(r)) for r in values)}); "
             f"every row needs the same number of values.")
     return np.array(values, dtype=np.float32)
-
-
-def format_number(value: float) -> str:
-    """A kernel entry as the table shows it: 6 significant digits, for reading. The state
-    keeps the full float32 value, so a weight like 0.12345679 is shown as 0.123457 but used
-    exactly; values with at most 6 significant digits (anything typed in a cell that short)
-    round-trip exactly."""
-    text = f"{float(value):.6g}"
-    return "0" if text == "-0" else text
 
 
 def format_kernel(kernel: np.ndarray) -> str:

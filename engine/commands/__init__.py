@@ -1,0 +1,1 @@
+"""The headless commands: ``convolve`` and ``--self-test``."""

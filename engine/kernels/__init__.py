@@ -1,0 +1,2 @@
+"""Kernels as a student handles them: presets, edits (resize, normalize, channels), text
+and files."""

@@ -1,0 +1,2 @@
+"""Small file helpers: atomic saves, the folders ConvScope may write to, the bundled
+resources."""
