@@ -24,14 +24,15 @@ REPEATS = {512: 30, 2048: 15, 4096: 12}
 
 def main(size: int, folder: Path) -> None:
     from engine.images.loading import load_image
-    from engine.model.spec import ConvSpec
+    from engine.kernels.edits import keras_kernel
+    from engine.model.conv import ConvSpec
 
     pixels = load_image(test_image(size, folder)).pixels
     started = time.perf_counter()
     from engine.backend.keras_model import keras
 
     import_s = time.perf_counter() - started
-    spec = ConvSpec(kernel=np.ones((3, 3)), strides=(2, 1))  # the window's layer settings
+    spec = ConvSpec(kernel=keras_kernel(np.ones((3, 3))), strides=(2, 1))  # the window's
     nhwc = pixels.reshape(1, size, size, 1)
     kernels = [np.full((3, 3, 1, 1), 0.1 * (i + 1), np.float32) for i in range(4)]
     bias = np.zeros(1, np.float32)

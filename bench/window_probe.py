@@ -167,7 +167,7 @@ def main(size: int, folder: Path) -> None:
     spec = window.state.spec
     result = {
         "size": size,
-        "output_shape": list(window.pipeline.shown.output.shape),
+        "output_shape": list(window.pipeline.shown.output(0).shape),
         "strides": list(spec.strides),
         "padding": spec.padding,
         "edits": len(latencies),

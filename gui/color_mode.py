@@ -1,8 +1,9 @@
 """Switching the input between one grayscale channel and three RGB channels.
 
 The image is reloaded from its file in the new mode (the pixels differ, not just their
-shape) and the kernel gets the matching number of channel planes in the same step. If the
-file cannot be read any more, the reason is shown and everything stays as it was.
+shape) and the first layer's kernel gets the matching number of input channels in the same
+step. If the file cannot be read any more, the reason is shown and everything stays as it
+was.
 """
 
 from __future__ import annotations
@@ -11,8 +12,16 @@ from collections.abc import Callable
 
 from engine.images.loading import ImageLoadError, load_image
 from engine.kernels.edits import to_channels
-from engine.model.spec import ConvSpec
+from engine.model.network import ModelSpec
 from gui.state import AppState
+
+
+def with_input_channels(model: ModelSpec, channels: int) -> ModelSpec:
+    """The model for an input with ``channels`` channels: the first layer's kernel gets
+    each filter's first (R) plane on every channel; later layers read feature maps and do
+    not change."""
+    first = model.layers[0]
+    return model.with_layer(0, first.with_changes(kernel=to_channels(first.kernel, channels)))
 
 
 class ColorModeSwitch:
@@ -20,13 +29,12 @@ class ColorModeSwitch:
         self.state = state
         self.report_problem = report_problem
 
-    def switch(self, color: str, spec: ConvSpec | None = None) -> bool:
-        """Reload the current image as ``color`` with ``spec``, or with the current kernel
-        repeated on every channel (RGB) or reduced to its R plane (gray)."""
+    def switch(self, color: str, model: ModelSpec | None = None) -> bool:
+        """Reload the current image as ``color`` with ``model``, or with the current model's
+        first kernel repeated on every channel (RGB) or reduced to its R plane (gray)."""
         state = self.state
-        if spec is None:
-            channels = 1 if color == "gray" else 3
-            spec = state.spec.with_changes(kernel=to_channels(state.spec.kernel, channels))
+        if model is None:
+            model = with_input_channels(state.model, 1 if color == "gray" else 3)
         if state.image_path is None:
             return self._refuse("This image was not opened from a file, so it cannot be "
                                 "reloaded in another channel mode.")
@@ -34,7 +42,7 @@ class ColorModeSwitch:
             image = load_image(state.image_path, color=color)
         except ImageLoadError as exc:
             return self._refuse(f"Could not reload the image as {color}: {exc}")
-        state.set_color_image(color, image, spec)
+        state.set_color_image(color, image, model)
         return True
 
     def _refuse(self, message: str) -> bool:

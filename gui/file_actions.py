@@ -2,7 +2,8 @@
 
 The File menu's handlers only ask for a path (QFileDialog) and call these, so tests drive the
 real code without dialogs. Every failure is reported in words through ``report`` and changes
-nothing; every write is atomic (engine.storage.atomic).
+nothing; every write is atomic (engine.storage.atomic). Exports read the result on screen
+from the pipeline and the map shown from the state, never from a view.
 """
 
 from __future__ import annotations
@@ -13,29 +14,31 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from engine.images.display import render
+from engine.images.display import render_grid, render_levels
 from engine.kernels.files import KernelFileError, load_kernel_file, save_kernel_file
-from engine.model.spec import ConvSpec
+from engine.model.network import ModelSpec
 from engine.storage.atomic import SaveError, save_npy, save_png
-from gui.panels.views import OutputView
+from gui.color_mode import with_input_channels
+from gui.pipeline import LivePipeline
+from gui.requests import ModelResult
 from gui.state import AppState
 
 KERNEL_FILTER = "ConvScope kernel (*.json);;ImageJ text kernel (*.txt);;All files (*)"
 
 
 class FileActions:
-    def __init__(self, state: AppState, output_view: OutputView,
+    def __init__(self, state: AppState, pipeline: LivePipeline,
                  report: Callable[[str, bool], None],
-                 switch_color: Callable[[str, ConvSpec], bool]) -> None:
+                 switch_color: Callable[[str, ModelSpec], bool]) -> None:
         self.state = state
-        self.output_view = output_view
+        self.pipeline = pipeline
         self.report = report  # (message, is_problem)
         self.switch_color = switch_color
 
     def save_kernel(self, path: str | Path) -> bool:
-        """JSON (.json: the whole layer) or ImageJ-style text (any other name)."""
+        """JSON (.json: the whole layer) or ImageJ-style text of the selected filter."""
         try:
-            save_kernel_file(path, self.state.spec)
+            save_kernel_file(path, self.state.spec, self.state.selected_filter)
         except SaveError as exc:
             self.report(f"Kernel not saved: {exc}", True)
             return False
@@ -44,40 +47,62 @@ class FileActions:
 
     def load_kernel(self, path: str | Path) -> bool:
         """Apply a kernel file; a malformed one is explained and changes nothing."""
+        state = self.state
         try:
-            spec = load_kernel_file(path, self.state.spec)
+            spec = load_kernel_file(path, state.spec, state.selected_filter)
         except KernelFileError as exc:
             self.report(f"Kernel not loaded, nothing changed: {exc}", True)
             return False
-        if spec.channels not in (1, 3):
+        if state.selected_layer == 0 and spec.channels not in (1, 3):
             self.report(f"Kernel not loaded, nothing changed: {Path(path).name} has "
-                        f"{spec.channels} channels; ConvScope uses 1 (gray) or 3 (RGB).", True)
+                        f"{spec.channels} input channels; ConvScope uses 1 (gray) or 3 (RGB).",
+                        True)
             return False
         wanted = "gray" if spec.channels == 1 else "rgb"
-        if wanted != self.state.color:
-            if not self.switch_color(wanted, spec):
+        if state.selected_layer == 0 and wanted != state.color:
+            model = with_input_channels(state.model, spec.channels)
+            if not self.switch_color(wanted, model.with_layer(0, spec)):
                 return False  # the switch said why; nothing changed
         else:
-            self.state.set_spec(spec)
+            state.set_spec(spec)
         self.report(f"Loaded the kernel from {Path(path).name}", False)
         return True
 
-    def export_png(self, path: str | Path) -> bool:
-        """The output as shown, with the current display mapping."""
-        return self._export(path, "output image", lambda output: save_png(
-            path, render(output[0, :, :, 0], self.output_view.mapping)))
+    def export_png(self, path: str | Path, grid: bool = False) -> bool:
+        """The map on screen as shown (its display mapping), or with ``grid`` every feature
+        map of the layer side by side, each as the grid shows it."""
+        return self._export(path, "output image", lambda result: save_png(
+            path, self._rendered(result, grid)))
 
     def export_npy(self, path: str | Path) -> bool:
-        """The raw float32 output, shape (1, H, W, 1), exactly as the layer returned it."""
-        return self._export(path, "raw output array", lambda output: save_npy(path, output))
+        """The layer's raw float32 output, shape (1, H, W, F), exactly as Keras returned it."""
+        return self._export(path, "raw output array", lambda result: save_npy(
+            path, result.output(self._shown_layer(result))))
 
-    def _export(self, path: str | Path, what: str, write: Callable[[np.ndarray], None]) -> bool:
-        result = self.output_view.result
+    def _shown_layer(self, result: ModelResult) -> int:
+        return min(self.state.selected_layer, len(result.outputs) - 1)
+
+    def _rendered(self, result: ModelResult, grid: bool) -> np.ndarray:
+        state, layer = self.state, self._shown_layer(result)
+        count = result.map_count(layer)
+
+        def render(index: int) -> np.ndarray:
+            levels, lut = result.levels(layer, index, state.display_mapping,
+                                        state.shared_scale)
+            return render_levels(result.feature_map(layer, index), levels, lut)
+
+        if grid:
+            return render_grid([render(index) for index in range(count)])
+        return render(min(state.selected_filter, count - 1))
+
+    def _export(self, path: str | Path, what: str,
+                write: Callable[[ModelResult], None]) -> bool:
+        result = self.pipeline.shown
         if result is None:
             self.report("No output to export yet: wait for the engine.", True)
             return False
         try:
-            write(result.output)
+            write(result)
         except SaveError as exc:
             self.report(f"The {what} was not exported: {exc}", True)
             return False
@@ -101,6 +126,12 @@ class FileActions:
                                               "PNG image (*.png)")
         if path:
             self.export_png(path)
+
+    def ask_export_grid_png(self, parent: QWidget) -> None:
+        path, _ = QFileDialog.getSaveFileName(parent, "Export every feature map",
+                                              "feature_maps.png", "PNG image (*.png)")
+        if path:
+            self.export_png(path, grid=True)
 
     def ask_export_npy(self, parent: QWidget) -> None:
         path, _ = QFileDialog.getSaveFileName(parent, "Export raw output", "output.npy",

@@ -6,7 +6,6 @@ engine worker, and the views repaint from its results.
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -24,14 +23,16 @@ from PySide6.QtWidgets import (
 )
 
 from engine.images.loading import ImageLoadError, LoadedImage, load_image, readable_extensions
-from engine.kernels.presets import glorot_uniform
-from engine.model.spec import ConvSpec
+from engine.kernels.presets import random_kernel
+from engine.model.conv import ConvSpec
+from engine.model.network import ModelSpec, single_conv
 from engine.storage.resources import default_sample, sample_paths
 from gui.color_mode import ColorModeSwitch
 from gui.file_actions import FileActions
 from gui.panels.code_panel import CodePanel
 from gui.panels.display_panel import DisplayPanel
 from gui.panels.explain_tabs import ExplainTabs
+from gui.panels.feature_maps import FeatureMapGrid
 from gui.panels.kernel_controls import KernelControls
 from gui.panels.kernel_tabs import KernelTabs
 from gui.panels.layer_controls import LayerControls
@@ -48,9 +49,15 @@ IMAGE_FILTER = (f"Images ({' '.join('*' + ext for ext in readable_extensions())}
                 "All files (*)")
 
 
-def lesson_start_spec(seed: int | None = None) -> ConvSpec:
+#: The random preset's seed when the window opens: fixed, so a teacher's prepared numbers
+#: are the class's (Re-roll or the seed box draws others).
+DEFAULT_SEED = 0
+
+
+def lesson_start_model(seed: int = DEFAULT_SEED) -> ModelSpec:
     """The classic lesson's layer: Conv2D(1, (3, 3), strides=(2, 1)), untrained weights."""
-    return ConvSpec(kernel=glorot_uniform((3, 3), seed=seed), strides=(2, 1), padding="valid")
+    return single_conv(ConvSpec(kernel=random_kernel((3, 3), 1, 1, seed), strides=(2, 1),
+                                padding="valid"))
 
 
 def _keys(text: str, standard: QKeySequence.StandardKey) -> list[QKeySequence]:
@@ -67,17 +74,17 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setWindowTitle("ConvScope: a live Keras Conv2D")
         self.setAcceptDrops(True)
-        seed = seed if seed is not None else random.randrange(1000)  # shown, so reproducible
+        seed = DEFAULT_SEED if seed is None else seed
         self.settings = load_settings()  # class defaults: file, then environment
-        self.state = AppState(lesson_start_spec(seed))
+        self.state = AppState(lesson_start_model(seed), seed=seed)
         self.pipeline = LivePipeline(self.state, self)
 
         self.input_view = InputView(self.state)
-        self.output_view = OutputView()
+        self.output_view = OutputView(self.state)
+        self.feature_maps = FeatureMapGrid(self.state)
         self.kernel_tabs = KernelTabs(self.state)
         self.kernel_table = self.kernel_tabs.shared_table
-        self.kernel_controls = KernelControls(
-            self.state, seed, lambda: not self.kernel_tabs.per_channel)
+        self.kernel_controls = KernelControls(self.state)
         self.layer_controls = LayerControls(self.state)
         self.display_panel = DisplayPanel(self.state)
         self.code_panel = CodePanel(self.state)
@@ -85,15 +92,16 @@ class MainWindow(QMainWindow):
         self.banner = MessageBanner()
         self.coverage = CoverageOverlay(self.state, self.input_view)
         self.explain_tabs = ExplainTabs(self.state, self.pipeline, self.input_view,
-                                        self.output_view, self._open_lesson_image, seed)
+                                        self.output_view, self._open_lesson_image)
         self.color_switch = ColorModeSwitch(self.state, self.banner.set_notice)
         self.history = UndoHistory(self.state, self.set_color_mode, self)
-        self.files = FileActions(self.state, self.output_view, self._report,
+        self.files = FileActions(self.state, self.pipeline, self._report,
                                  self.set_color_mode)
         self._build_layout()
         self._build_menus()
 
         self.pipeline.outputChanged.connect(self.output_view.show_result)
+        self.pipeline.outputChanged.connect(self.feature_maps.show_result)
         self.pipeline.outputChanged.connect(self.display_panel.show_result)
         self.pipeline.problemChanged.connect(self.banner.set_problem)
         self.pipeline.engineStatusChanged.connect(self.banner.set_engine_status)
@@ -103,9 +111,7 @@ class MainWindow(QMainWindow):
         self.state.specChanged.connect(self.banner.clear_notice)
         self.state.imageChanged.connect(self.banner.clear_notice)
         self.layer_controls.colorRequested.connect(self.set_color_mode)
-        self.state.displayMappingChanged.connect(self.output_view.set_mapping)
         self.state.set_display_mapping(self.settings.display_mapping)
-        self.output_view.set_mapping(self.state.display_mapping)
 
         self.open_path(image_path or default_sample())
         if self.settings.notes:
@@ -120,6 +126,7 @@ class MainWindow(QMainWindow):
         views = QSplitter(Qt.Orientation.Horizontal)
         views.addWidget(self.input_view)
         views.addWidget(self.output_view)
+        views.addWidget(self.feature_maps)
         views_and_tabs = QSplitter(Qt.Orientation.Vertical)
         views_and_tabs.addWidget(views)
         views_and_tabs.addWidget(self.explain_tabs)
@@ -177,6 +184,8 @@ class MainWindow(QMainWindow):
         for text, handler in (("&Load kernel...", self.files.ask_load_kernel),
                               ("Sa&ve kernel...", self.files.ask_save_kernel),
                               ("Export output &image (PNG)...", self.files.ask_export_png),
+                              ("Export all &feature maps (PNG)...",
+                               self.files.ask_export_grid_png),
                               ("Export output &array (.npy)...", self.files.ask_export_npy)):
             action = QAction(text, self)
             action.triggered.connect(lambda _checked=False, h=handler: h(self))
@@ -229,9 +238,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Opened {image.name}", 4000)
         return image
 
-    def set_color_mode(self, color: str, spec: ConvSpec | None = None) -> bool:
+    def set_color_mode(self, color: str, model: ModelSpec | None = None) -> bool:
         """Reload the current image file as "gray" or "rgb" (see gui/color_mode.py)."""
-        return self.color_switch.switch(color, spec)
+        return self.color_switch.switch(color, model)
 
     # -- kernel files and export (File menu): methods that take a path ----------------
     def save_kernel(self, path: str | Path) -> bool:
@@ -240,8 +249,9 @@ class MainWindow(QMainWindow):
     def load_kernel(self, path: str | Path) -> bool:
         return self.files.load_kernel(path)
 
-    def export_output_png(self, path: str | Path) -> bool:
-        return self.files.export_png(path)
+    def export_output_png(self, path: str | Path, grid: bool = False) -> bool:
+        """The feature map on screen as shown; ``grid``: every map of the layer."""
+        return self.files.export_png(path, grid)
 
     def export_output_npy(self, path: str | Path) -> bool:
         return self.files.export_npy(path)

@@ -12,14 +12,14 @@ import time
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.model.spec import ConvSpecError, validate
-from gui.requests import ConvFailure, ConvRequest, ConvResult
+from engine.model.errors import LayerSpecError
+from gui.requests import EngineFailure, ModelRequest, ModelResult
 from gui.state import AppState
 from gui.worker import EngineWorker
 
 
 class LivePipeline(QObject):
-    outputChanged = Signal(object)  # ConvResult, the one now on screen
+    outputChanged = Signal(object)  # ModelResult, the one now on screen
     problemChanged = Signal(str)  # why the output is not up to date; "" when it is
     engineStatusChanged = Signal(str)  # "loading", "ready" or the reason it failed
 
@@ -27,7 +27,7 @@ class LivePipeline(QObject):
         super().__init__(parent)
         self.state = state
         self.engine_status = "loading"
-        self.shown: ConvResult | None = None
+        self.shown: ModelResult | None = None
         self.shown_received_at = 0.0  # perf_counter when ``shown`` reached this thread
         self.latest_request_id = 0
         self._ids = itertools.count(1)
@@ -36,7 +36,7 @@ class LivePipeline(QObject):
         self.worker.engineFailed.connect(self._on_engine_failed)
         self.worker.resultReady.connect(self._on_result)
         self.worker.computeFailed.connect(self._on_failure)
-        state.specChanged.connect(self.request)
+        state.modelChanged.connect(self.request)
         state.imageChanged.connect(self.request)
 
     def start(self) -> None:
@@ -48,17 +48,18 @@ class LivePipeline(QObject):
 
     def request(self, *_changed) -> None:
         """Send the current state to the engine, unless it is known to fail."""
-        image, spec = self.state.image, self.state.spec
+        image, model = self.state.image, self.state.model
         if image is None:
             return
         try:
-            validate(spec, image.hw, image.channels)
-        except ConvSpecError as exc:
+            model.check(image.nhwc_shape)
+        except LayerSpecError as exc:
             self.latest_request_id = next(self._ids)  # an in-flight result won't clear this
             self.problemChanged.emit(str(exc))
             return
         self.latest_request_id = next(self._ids)
-        self.worker.submit(ConvRequest(self.latest_request_id, image, spec))
+        focus = (self.state.selected_layer, self.state.selected_filter)
+        self.worker.submit(ModelRequest(self.latest_request_id, image, model, focus))
 
     def _on_engine_ready(self) -> None:
         self.engine_status = "ready"
@@ -72,7 +73,7 @@ class LivePipeline(QObject):
         shown_id = self.shown.request_id if self.shown else 0
         return request_id <= shown_id or request_id > self.latest_request_id
 
-    def _on_result(self, result: ConvResult) -> None:
+    def _on_result(self, result: ModelResult) -> None:
         if self._is_stale(result.request_id) or result.image is not self.state.image:
             return
         self.shown, self.shown_received_at = result, time.perf_counter()
@@ -80,6 +81,6 @@ class LivePipeline(QObject):
             self.problemChanged.emit("")
         self.outputChanged.emit(result)
 
-    def _on_failure(self, failure: ConvFailure) -> None:
+    def _on_failure(self, failure: EngineFailure) -> None:
         if failure.request_id == self.latest_request_id:
             self.problemChanged.emit(failure.message)

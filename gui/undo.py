@@ -1,9 +1,9 @@
 """Undo and redo of every kernel and layer edit, as snapshots of the AppState.
 
-Each change of the spec (with the channel mode it belongs to) becomes one step on a
-QUndoStack, whatever widget made it, so the history needs no knowledge of the panels.
-Holding a spinbox arrow produces many changes of one setting in quick succession; those merge
-into a single step.
+Each change of the model (with the channel mode it belongs to) becomes one step on a
+QUndoStack, whatever widget made it, so the history needs no knowledge of the panels. Each
+step is named after what it changes ("Undo padding"). Holding a spinbox arrow produces many
+changes of one setting in quick succession; those merge into a single step.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QAbstractSpinBox, QWidget
 
-from engine.model.spec import ConvSpec
+from engine.model.changes import MERGEABLE, arrow_step, describe_change
+from engine.model.network import ModelSpec
 from gui.state import AppState
 
 #: Changes of one setting closer together than this (seconds) merge into one undo step.
@@ -27,37 +27,29 @@ _MERGE_ID = 1
 
 @dataclass(frozen=True, eq=False)
 class Snapshot:
-    spec: ConvSpec
+    model: ModelSpec
     color: str
-
-
-def changed_setting(before: ConvSpec, after: ConvSpec) -> str | None:
-    """The one mergeable setting that differs (bias, strides, dilation, kernel size), else
-    None: separate cell edits, presets and multi-setting changes stay separate steps."""
-    if before.kernel.shape != after.kernel.shape:
-        return "kernel size" if before.channels == after.channels else None
-    if not np.array_equal(before.kernel, after.kernel):
-        return None
-    names = [name for name in ("bias", "strides", "dilation", "padding", "activation")
-             if getattr(before, name) != getattr(after, name)]
-    return names[0] if len(names) == 1 and names[0] in ("bias", "strides", "dilation") else None
 
 
 class SnapshotCommand(QUndoCommand):
     def __init__(self, history: UndoHistory, before: Snapshot, after: Snapshot) -> None:
         super().__init__()
         self.history, self.before, self.after = history, before, after
-        self.setting = changed_setting(before.spec, after.spec)
+        name = describe_change(before.model, after.model)
+        if before.color != after.color:
+            name = "input channels"
+        self.setting = name if name in MERGEABLE else None
         self.stamp = time.monotonic()
         self._done = True  # pushed after the change already happened
-        self.setText(self.setting or "kernel edit")
+        self.setText(name)
 
     def id(self) -> int:
         return _MERGE_ID if self.setting else -1
 
     def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt override)
         if (not isinstance(other, SnapshotCommand) or other.setting != self.setting
-                or other.stamp - self.stamp > MERGE_WINDOW_S):
+                or other.stamp - self.stamp > MERGE_WINDOW_S
+                or not arrow_step(other.before.model, other.after.model)):
             return False
         self.after, self.stamp = other.after, other.stamp
         return True
@@ -81,21 +73,21 @@ class UndoHistory:
     only the window can reload the image in that mode.
     """
 
-    def __init__(self, state: AppState, switch_color: Callable[[str, ConvSpec], bool],
+    def __init__(self, state: AppState, switch_color: Callable[[str, ModelSpec], bool],
                  parent=None) -> None:
         self.state = state
         self.stack = QUndoStack(parent)
         self._switch_color = switch_color
         self._last = self._snapshot()
         self._restoring = False
-        state.specChanged.connect(self._on_changed)
+        state.modelChanged.connect(self._on_changed)
 
     def _snapshot(self) -> Snapshot:
-        return Snapshot(self.state.spec, self.state.color)
+        return Snapshot(self.state.model, self.state.color)
 
     def _on_changed(self, *_args) -> None:
         current = self._snapshot()
-        if self._restoring or current.spec == self._last.spec:
+        if self._restoring or current.model == self._last.model:
             self._last = current
             return
         before, self._last = self._last, current
@@ -107,8 +99,8 @@ class UndoHistory:
         self._restoring = True
         try:
             if snapshot.color != self.state.color:
-                return bool(self._switch_color(snapshot.color, snapshot.spec))
-            self.state.set_spec(snapshot.spec)
+                return bool(self._switch_color(snapshot.color, snapshot.model))
+            self.state.set_model(snapshot.model)
             return True
         finally:
             self._restoring = False

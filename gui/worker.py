@@ -16,13 +16,13 @@ from __future__ import annotations
 import threading
 import time
 import traceback
+from dataclasses import replace
 
 from PySide6.QtCore import QThread, Signal
 
 from engine.backend.process import EngineProcess, EngineStopped, engine_mode
-from engine.images.display import summarize
-from engine.model.spec import ConvSpecError
-from gui.requests import ConvFailure, ConvRequest, ConvResult, Timeline
+from engine.model.errors import LayerSpecError
+from gui.requests import EngineFailure, ModelRequest, ModelResult, Timeline
 
 INSTALL_HINT = ("Install it into ConvScope's environment with "
                 "'pip install tensorflow-cpu' (macOS: 'pip install tensorflow').")
@@ -48,18 +48,18 @@ def stuck_workers() -> int:
 
 
 class EngineWorker(QThread):
-    """Runs ConvRequests through a KerasConvolver; results come back as queued signals."""
+    """Runs ModelRequests through the Keras engine; results come back as queued signals."""
 
     engineReady = Signal()
     engineFailed = Signal(str)
-    resultReady = Signal(object)  # ConvResult
-    computeFailed = Signal(object)  # ConvFailure
+    resultReady = Signal(object)  # ModelResult
+    computeFailed = Signal(object)  # EngineFailure
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("engineWorker")
         self._condition = threading.Condition()
-        self._pending: ConvRequest | None = None
+        self._pending: ModelRequest | None = None
         self._waiting = False  # idle in _next_request, under _condition
         self._taken = threading.Event()  # the worker has taken the newest request
         self._stopping = False
@@ -68,7 +68,7 @@ class EngineWorker(QThread):
         self.engine_import_s: float | None = None  # how long TensorFlow took to import there
         self._engine: EngineProcess | None = None  # the engine process (process mode)
 
-    def submit(self, request: ConvRequest) -> None:
+    def submit(self, request: ModelRequest) -> None:
         """Queue ``request``, replacing any request that has not started yet.
 
         An idle worker is given a moment (at most HANDOVER_WAIT_S) to take the request before
@@ -109,7 +109,7 @@ class EngineWorker(QThread):
 
     def run(self) -> None:  # on the worker thread
         try:
-            convolver = self._start_engine()
+            engine = self._start_engine()
         except Exception as exc:  # a missing or broken TensorFlow must not take the window
             if self._stopping:  # killed on purpose: the window is closing
                 return
@@ -117,22 +117,22 @@ class EngineWorker(QThread):
             self.engineFailed.emit(f"The Keras engine could not start ({detail}). "
                                    + INSTALL_HINT)
             return
-        self.engine_pid = getattr(convolver, "pid", None)
-        self.engine_import_s = getattr(convolver, "import_seconds", None)
+        self.engine_pid = getattr(engine, "pid", None)
+        self.engine_import_s = getattr(engine, "import_seconds", None)
         self.engineReady.emit()
         try:
             while True:
-                if self._pending is None and hasattr(convolver, "compile_current"):
-                    convolver.compile_current()  # idle: Keras on this thread traces its call
+                if self._pending is None and hasattr(engine, "compile_current"):
+                    engine.compile_current()  # idle: Keras on this thread traces its call
                 request = self._next_request()
                 if request is None:
                     return
-                self._compute(convolver, request)
+                self._compute(engine, request)
         finally:
-            if hasattr(convolver, "close"):
-                convolver.close()
+            if hasattr(engine, "close"):
+                engine.close()
 
-    def _next_request(self) -> ConvRequest | None:
+    def _next_request(self) -> ModelRequest | None:
         with self._condition:
             self._waiting = True
             while self._pending is None and not self._stopping:
@@ -144,38 +144,38 @@ class EngineWorker(QThread):
             self._taken.set()  # it keeps the interpreter until it waits for the engine
             return request
 
-    def _compute(self, convolver, request: ConvRequest) -> None:
+    def _compute(self, engine, request: ModelRequest) -> None:
         started = time.perf_counter()
         try:
-            output = convolver.convolve(request.image, request.spec)
+            outputs = engine.run(request.image, request.model)
             computed = time.perf_counter()
-            summary = summarize(output[0, :, :, 0])  # here, so the GUI thread only paints
+            result = ModelResult(request.request_id, request.image, request.model,
+                                 tuple(outputs), computed - started,
+                                 getattr(engine, "last_call_seconds", 0.0))
+            result.prepare(request.focus)  # here, so the GUI thread only paints
         except EngineStopped as exc:  # TensorFlow crashed: say so; the next edit restarts it
-            self.computeFailed.emit(ConvFailure(request.request_id, str(exc)))
+            self.computeFailed.emit(EngineFailure(request.request_id, str(exc)))
             return
-        except ConvSpecError as exc:
-            self.computeFailed.emit(ConvFailure(request.request_id, str(exc)))
+        except LayerSpecError as exc:
+            self.computeFailed.emit(EngineFailure(request.request_id, str(exc)))
             return
         except Exception as exc:  # any fault is reported; the thread and the next edit live on
             traceback.print_exc()
-            self.computeFailed.emit(ConvFailure(
+            self.computeFailed.emit(EngineFailure(
                 request.request_id,
                 f"Keras could not compute this output ({type(exc).__name__}: {exc})."))
             return
         finally:
             self.computations += 1
         timeline = Timeline(request.created_at, started, computed, time.perf_counter())
-        self.resultReady.emit(ConvResult(request.request_id, request.image, request.spec,
-                                         output, computed - started,
-                                         getattr(convolver, "last_call_seconds", 0.0), summary,
-                                         timeline))
+        self.resultReady.emit(replace(result, timeline=timeline))  # keeps the summaries
 
     def _start_engine(self):
-        """The convolver for this run: the engine process, or Keras on this very thread."""
+        """The engine for this run: the engine process, or Keras on this very thread."""
         if engine_mode() == "thread":
-            from engine.backend.keras_model import KerasConvolver
+            from engine.backend.keras_model import KerasModelRunner
 
-            return KerasConvolver()
+            return KerasModelRunner()
         engine = EngineProcess(start=False)
         with self._condition:
             if self._stopping:

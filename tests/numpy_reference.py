@@ -17,9 +17,19 @@ def _same_pads(n: int, k: int, s: int, d: int) -> tuple[int, int]:
 
 def cross_correlate(image: np.ndarray, kernel: np.ndarray, strides=(1, 1), padding="valid",
                     dilation=(1, 1), bias=0.0, activation="linear") -> np.ndarray:
-    """image (H, W) or (H, W, C); kernel (kh, kw) or (kh, kw, C). Returns (1, Ho, Wo, 1)."""
-    x = np.asarray(image, np.float64)
+    """image (H, W) or (H, W, C); kernel (kh, kw), (kh, kw, C) or Keras's (kh, kw, C, F);
+    bias one number or F. Returns (1, Ho, Wo, F)."""
     w = np.asarray(kernel, np.float64)
+    if w.ndim == 4:
+        biases = np.broadcast_to(np.asarray(bias, np.float64), (w.shape[3],))
+        return np.concatenate([_one_filter(image, w[..., f], strides, padding, dilation,
+                                           float(biases[f]), activation)
+                               for f in range(w.shape[3])], axis=3)
+    return _one_filter(image, w, strides, padding, dilation, float(bias), activation)
+
+
+def _one_filter(image, w, strides, padding, dilation, bias, activation) -> np.ndarray:
+    x = np.asarray(image, np.float64)
     if x.ndim == 2:
         x = x[:, :, None]
     if w.ndim == 2:

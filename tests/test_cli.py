@@ -59,3 +59,54 @@ def test_png_with_a_display_mapping(run_main, tmp_path):
     png = np.asarray(Image.open(out))
     assert png.shape == (512, 510, 3)  # colour: blue for negative, red for positive
     assert (png[:, :, 2] == 255).any() and (png[:, :, 0] == 255).any()
+
+
+def test_several_filters_from_kernels_and_from_a_weights_file(run_main, tmp_path,
+                                                              ascent_pixels):
+    from tests.numpy_reference import cross_correlate
+
+    kernels = ["1 0 -1; 2 0 -2; 1 0 -1", "0 0 0; 0 1 0; 0 0 0", "1 1 1; 1 1 1; 1 1 1",
+               "0 1 0; 1 -4 1; 0 1 0"]
+    out, grid = tmp_path / "maps.npy", tmp_path / "maps.png"
+    args = [a for k in kernels for a in ("--kernel", k)]
+    result = run_main("convolve", ASCENT, *args, "--bias", "0", "1", "2", "3", "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "(1, 510, 510, 4)"
+    saved = np.load(out)
+    planes = np.stack([np.array([[float(v) for v in row.split()] for row in k.split(";")])
+                       for k in kernels], axis=-1)[:, :, None, :]
+    want = cross_correlate(ascent_pixels, planes, bias=np.arange(4.0))
+    assert saved.shape == (1, 510, 510, 4)
+    np.testing.assert_allclose(saved, want, rtol=1e-5, atol=1e-3)
+    weights = tmp_path / "w.npy"
+    np.save(weights, planes.astype(np.float32))
+    result = run_main("convolve", ASCENT, "--weights", weights, "--padding", "same", "-o", grid)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "(1, 512, 512, 4)"
+    assert np.asarray(Image.open(grid)).shape == (2 * 512 + 4, 2 * 512 + 4, 3)  # a 2x2 grid
+
+
+def test_filter_mismatches_are_one_error_line_before_keras_loads(tmp_path, capsys):
+    """Checked in this process: every one is refused before TensorFlow is imported."""
+    import sys
+
+    from engine.commands import convolve as cli
+
+    np.save(tmp_path / "flat.npy", np.ones((3, 3)))
+    np.save(tmp_path / "rgbw.npy", np.ones((3, 3, 3, 2)))
+    np.save(tmp_path / "many.npy", np.ones((3, 3, 1, 17)))
+    cases = [
+        (["--kernel", "1 1; 1 1", "--kernel", "1 1 1"], "same size"),
+        (["--kernel", "1", "--kernel", "2", "--bias", "1", "2", "3"], "one per filter (2)"),
+        (["--weights", tmp_path / "flat.npy"], "4-D kernel"),
+        (["--weights", tmp_path / "rgbw.npy"], "3 input channel(s)"),
+        (["--weights", tmp_path / "many.npy"], "at most 16"),
+        (["--weights", tmp_path / "missing.npy"], "no such file"),
+        (["--weights", tmp_path / "flat.npy", "--kernel", "1"], "not both"),
+    ]
+    loaded_before = "tensorflow" in sys.modules
+    for args, reason in cases:
+        assert cli.main([str(ASCENT), *map(str, args)]) == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("error: ") and reason in err[0], (args, err)
+    assert ("tensorflow" in sys.modules) == loaded_before

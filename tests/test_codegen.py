@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 
 from engine.images.loading import load_image
-from engine.model.spec import ConvSpec
+from engine.kernels.edits import keras_kernel
+from engine.model.conv import ConvSpec
+from engine.model.network import single_conv
 from engine.teaching.codegen import float_literal, keras_script
 from tests.conftest import ASCENT, FACE
 from tests.image_corpus import good_cases
@@ -27,6 +29,8 @@ def run_script(path, out, cwd):
               "--bias", "-3.5"]),
     (FACE, ["--color", "rgb", "--kernel", "1 0 -1 2; 0 0.5 0 1", "--padding", "same",
             "--dilation", "2", "3", "--activation", "relu"]),
+    (ASCENT, ["--kernel", "1 0 -1; 2 0 -2; 1 0 -1", "--kernel", "0 1 0; 1 -4 1; 0 1 0",
+              "--kernel", "0.5 0.25 0; 1 1 1; -3 0 2", "--bias", "1", "-2", "0.5"]),
 ])
 def test_emitted_script_reproduces_the_command(run_main, tmp_path, image, args):
     script, direct, replayed = tmp_path / "conv.py", tmp_path / "direct.npy", tmp_path / "re.npy"
@@ -53,15 +57,20 @@ def test_weights_are_exact_float32_literals():
     rng = np.random.default_rng(3)
     values = rng.normal(size=200).astype(np.float32)
     assert all(np.float32(float(float_literal(v))) == v for v in values)
-    spec = ConvSpec(kernel=np.float32([[1 / 3, -2e-8], [7, 0]]), strides=(2, 1), bias=0.1)
-    code = keras_script(spec, "/data/img.png")
-    assert "kernel_size=(2, 2), strides=(2, 1)" in code
+    spec = ConvSpec(kernel=keras_kernel(np.float32([[1 / 3, -2e-8], [7, 0]])), strides=(2, 1),
+                    bias=0.1)
+    code = keras_script(single_conv(spec), "/data/img.png")
+    assert "filters=1, kernel_size=(2, 2), strides=(2, 1)" in code
     assert "0.33333334" in code and "-0.00000002" in code
-    assert "reshape(2, 2, 1, 1)" in code and "np.array([0.1]" in code
+    assert "np.zeros((2, 2, 1, 1)" in code and "np.array([0.1]" in code
     assert "'/data/img.png'" in code and 'convert("L")' in code
     compile(code, "emitted.py", "exec")
-    rgb = keras_script(ConvSpec(kernel=np.ones((3, 3, 3))), None, "rgb")
-    assert 'convert("RGB")' in rgb and "reshape(3, 3, 3, 1)" in rgb and "IMAGE.png" in rgb
+    kernel = np.ones((3, 3, 3, 2), np.float32)
+    kernel[:, :, 1, 1] = 2  # filter 1's G plane differs: written plane by plane
+    rgb = keras_script(single_conv(ConvSpec(kernel=kernel)), None, "rgb")
+    assert 'convert("RGB")' in rgb and "np.zeros((3, 3, 3, 2)" in rgb and "IMAGE.png" in rgb
+    assert "kernel[:, :, :, 0] =" in rgb and "kernel[:, :, 1, 1] =" in rgb
+    assert "filters=2" in rgb and "np.array([0, 0]" in rgb
     compile(rgb, "emitted_rgb.py", "exec")
 
 
@@ -78,7 +87,7 @@ def accepted(tmp_path_factory):
 
 
 def small_spec(color: str) -> ConvSpec:
-    return ConvSpec(kernel=np.ones((2, 2, 3) if color == "rgb" else (2, 2), np.float32))
+    return ConvSpec(kernel=np.ones((2, 2, 3 if color == "rgb" else 1, 1), np.float32))
 
 
 def emitted_input(script: str, monkeypatch) -> np.ndarray:
@@ -100,7 +109,7 @@ def test_emitted_script_loads_the_image_as_the_app(accepted, monkeypatch, name, 
     frames, EXIF rotation."""
     path = accepted[name]
     want = load_image(path, color).pixels
-    x = emitted_input(keras_script(small_spec(color), str(path), color), monkeypatch)
+    x = emitted_input(keras_script(single_conv(small_spec(color)), str(path), color), monkeypatch)
     assert x.dtype == np.float32
     assert x.shape == (1, *want.shape[:2], 3 if color == "rgb" else 1)
     np.testing.assert_array_equal(x[0] if color == "rgb" else x[0, :, :, 0], want)
@@ -114,7 +123,8 @@ def test_whole_emitted_script_matches_the_app(accepted, tmp_path, name, color):
     spec = small_spec(color)
     image = load_image(accepted[name], color)
     script, out = tmp_path / "conv.py", tmp_path / "out.npy"
-    script.write_text(keras_script(spec, str(accepted[name]), color), encoding="utf-8")
+    script.write_text(keras_script(single_conv(spec), str(accepted[name]), color),
+                      encoding="utf-8")
     replay = run_script(script, out, tmp_path)
     assert replay.returncode == 0, replay.stderr
     np.testing.assert_array_equal(np.load(out), convolve(image, spec))

@@ -15,10 +15,12 @@ import pytest
 from engine.backend import process as engine_process
 from engine.backend.process import EngineProcess, EngineStopped
 from engine.images.loading import from_array
-from engine.model.spec import ConvSpec, ConvSpecError
+from engine.model.errors import LayerSpecError
+from engine.model.network import single_conv
 from gui.pipeline import LivePipeline
 from gui.state import AppState
 from gui.worker import STOP_GRACE_MS
+from tests.layers import conv, model
 from tests.numpy_reference import cross_correlate
 
 ENGINE_TIMEOUT_MS = 120_000
@@ -36,34 +38,35 @@ def test_engine_process_computes_frees_and_restarts_after_a_crash():
     rng = np.random.default_rng(1)
     first = from_array(rng.uniform(0, 255, (40, 50)), "first")
     second = from_array(rng.uniform(0, 255, (31, 29)), "second")
-    spec = ConvSpec(kernel=rng.normal(size=(3, 3)), strides=(2, 1), bias=0.5)
+    spec = conv(rng.normal(size=(3, 3)), strides=(2, 1), bias=0.5)
     engine_process.prestart()
     prestarted_pid = engine_process._prestarted[0].pid
     engine = EngineProcess()
     try:
         assert engine.pid == prestarted_pid  # the early-started process was adopted
-        out = engine.convolve(first, spec)
+        out = engine.run(first, single_conv(spec))[0]
         want = cross_correlate(first.pixels, spec.kernel, (2, 1), bias=0.5)
         np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-4)
         assert engine.last_call_seconds > 0
         assert engine._input is None  # the engine copied the image; its block is freed
         out[...] = 0  # the caller owns the result: the next one is unaffected
-        again = engine.convolve(first, spec.with_changes(padding="same", strides=(1, 1)))
+        again = engine.run(first, single_conv(spec.with_changes(padding="same",
+                                                                 strides=(1, 1))))[0]
         assert again.shape == (1, 40, 50, 1) and np.abs(again).max() > 0
         np.testing.assert_allclose(
-            engine.convolve(second, spec),
+            engine.run(second, single_conv(spec))[0],
             cross_correlate(second.pixels, spec.kernel, (2, 1), bias=0.5), rtol=1e-5, atol=1e-4)
-        with pytest.raises(ConvSpecError):  # refused before anything is sent
-            engine.convolve(second, spec.with_changes(kernel=np.ones((40, 40))))
+        with pytest.raises(LayerSpecError):  # refused before anything is sent
+            engine.run(second, model(np.ones((40, 40))))
 
         os.kill(engine.pid, signal.SIGKILL)
         with pytest.raises(EngineStopped, match="restarts"):
-            engine.convolve(second, spec.with_changes(bias=1.0))
-        restarted = engine.convolve(second, spec.with_changes(bias=1.0))  # a fresh process
+            engine.run(second, single_conv(spec.with_changes(bias=1.0)))
+        restarted = engine.run(second, single_conv(spec.with_changes(bias=1.0)))[0]  # anew
         np.testing.assert_allclose(
             restarted, cross_correlate(second.pixels, spec.kernel, (2, 1), bias=1.0),
             rtol=1e-5, atol=1e-4)
-        output_name = engine._output.block.name
+        output_name = engine._outputs[0].block.name
     finally:
         engine.close()
     assert not block_exists(output_name)  # no shared memory left behind
@@ -71,7 +74,7 @@ def test_engine_process_computes_frees_and_restarts_after_a_crash():
 
 def test_pipeline_reports_a_crashed_engine_and_recovers(qtbot):
     image = from_array(np.arange(64 * 48, dtype=np.float32).reshape(64, 48) % 251, "ramp")
-    state = AppState(ConvSpec(kernel=np.ones((3, 3))), image)
+    state = AppState(model(), image)
     pipeline = LivePipeline(state)
     problems = []
     pipeline.problemChanged.connect(problems.append)
@@ -92,14 +95,14 @@ def test_pipeline_reports_a_crashed_engine_and_recovers(qtbot):
     assert steps.requested <= steps.started <= steps.computed <= steps.summarized
     assert steps.summarized <= pipeline.shown_received_at
     assert pipeline.shown.seconds == steps.computed - steps.started
-    np.testing.assert_allclose(pipeline.shown.output,
+    np.testing.assert_allclose(pipeline.shown.output(0),
                                cross_correlate(image.pixels, state.spec.kernel, (1, 1)),
                                rtol=1e-5, atol=1e-3)
 
 
 def test_engine_that_cannot_load_is_reported_not_raised(qtbot, monkeypatch):
     monkeypatch.setenv("KERAS_BACKEND", "no-such-backend")
-    state = AppState(ConvSpec(), from_array(np.ones((8, 8)), "ones"))
+    state = AppState(model(), from_array(np.ones((8, 8)), "ones"))
     pipeline = LivePipeline(state)
     statuses = []
     pipeline.engineStatusChanged.connect(statuses.append)
@@ -115,7 +118,7 @@ def test_engine_that_cannot_load_is_reported_not_raised(qtbot, monkeypatch):
 def test_engine_on_the_worker_thread_still_works(qtbot, monkeypatch):
     monkeypatch.setenv("CONVSCOPE_ENGINE", "thread")
     image = from_array(np.random.default_rng(2).uniform(0, 255, (20, 30)), "noise")
-    state = AppState(ConvSpec(kernel=np.eye(3), strides=(1, 2)), image)
+    state = AppState(model(np.eye(3), strides=(1, 2)), image)
     pipeline = LivePipeline(state)
     pipeline.start()
     try:
@@ -123,38 +126,38 @@ def test_engine_on_the_worker_thread_still_works(qtbot, monkeypatch):
     finally:
         pipeline.stop()
     assert pipeline.worker.engine_pid is None  # no second process in this mode
-    np.testing.assert_allclose(pipeline.shown.output,
+    np.testing.assert_allclose(pipeline.shown.output(0),
                                cross_correlate(image.pixels, np.eye(3), (1, 2)),
                                rtol=1e-5, atol=1e-3)
 
 
 def test_compiled_layer_call_follows_new_weights_and_settings():
-    from engine.backend.keras_model import KerasConvolver
+    from engine.backend.keras_model import KerasModelRunner
 
     rng = np.random.default_rng(3)
     image = from_array(rng.uniform(0, 255, (33, 41)), "noise")
-    convolver = KerasConvolver()
-    spec = ConvSpec(kernel=rng.normal(size=(3, 3)), strides=(2, 1))
-    convolver.convolve(image, spec)
-    assert convolver.compile_current() and not convolver.compile_current()  # traced once
+    runner = KerasModelRunner()
+    spec = conv(rng.normal(size=(3, 3)), strides=(2, 1))
+    runner.run(image, single_conv(spec))
+    assert runner.compile_current() and not runner.compile_current()  # traced once
     for kernel in (np.ones((3, 3)), rng.normal(size=(3, 3))):  # weights: the traced graph
-        changed = spec.with_changes(kernel=kernel, bias=-2.0)
-        np.testing.assert_allclose(convolver.convolve(image, changed),
+        changed = model(kernel, strides=(2, 1), bias=-2.0)
+        np.testing.assert_allclose(runner.run(image, changed)[0],
                                    cross_correlate(image.pixels, kernel, (2, 1), bias=-2.0),
                                    rtol=1e-5, atol=1e-3)
-    wider = spec.with_changes(kernel=np.ones((5, 5)), padding="same")  # a new layer: eager
-    np.testing.assert_allclose(convolver.convolve(image, wider),
+    wider = model(np.ones((5, 5)), strides=(2, 1), padding="same")  # a new layer: eager
+    np.testing.assert_allclose(runner.run(image, wider)[0],
                                cross_correlate(image.pixels, np.ones((5, 5)), (2, 1), "same"),
                                rtol=1e-5, atol=1e-3)
     other = from_array(rng.uniform(0, 255, (20, 24)), "other")  # a new image: eager again
-    assert convolver.compile_current()
-    np.testing.assert_allclose(convolver.convolve(other, wider),
+    assert runner.compile_current()
+    np.testing.assert_allclose(runner.run(other, wider)[0],
                                cross_correlate(other.pixels, np.ones((5, 5)), (2, 1), "same"),
                                rtol=1e-5, atol=1e-3)
 
 
 def test_closing_while_tensorflow_loads_ends_the_engine_at_once(qtbot):
-    state = AppState(ConvSpec(), from_array(np.ones((8, 8)), "ones"))
+    state = AppState(model(), from_array(np.ones((8, 8)), "ones"))
     pipeline = LivePipeline(state)
     statuses = []
     pipeline.engineStatusChanged.connect(statuses.append)
@@ -175,7 +178,7 @@ def test_closing_never_waits_for_a_stuck_engine(qtbot):
     """An engine that stops answering (SIGSTOP stands in for a TensorFlow call that never
     returns) is ended after the grace period; the worker thread ends with it."""
     image = from_array(np.ones((16, 16)), "ones")
-    state = AppState(ConvSpec(), image)
+    state = AppState(model(), image)
     pipeline = LivePipeline(state)
     pipeline.start()
     qtbot.waitUntil(lambda: pipeline.shown is not None, timeout=ENGINE_TIMEOUT_MS)
@@ -195,7 +198,7 @@ def test_closing_never_waits_for_a_stuck_engine(qtbot):
 def test_closing_while_the_engine_restarts_ends_it_at_once(qtbot):
     """An engine restarting after a crash (TensorFlow loading again inside a request) is
     killed at once on close, as at start-up: no grace period for an import."""
-    state = AppState(ConvSpec(), from_array(np.ones((8, 8)), "ones"))
+    state = AppState(model(), from_array(np.ones((8, 8)), "ones"))
     pipeline = LivePipeline(state)
     pipeline.start()
     qtbot.waitUntil(lambda: pipeline.shown is not None, timeout=ENGINE_TIMEOUT_MS)

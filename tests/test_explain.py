@@ -3,18 +3,24 @@ independent NumPy reference (no Qt, no Keras)."""
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from engine.arithmetic.receptive_field import explain_pixel, summary_lines, taps, term_line, window
 from engine.arithmetic.shapes import explain_shape, flipped_kernel, shape_lines
-from engine.model.spec import ConvSpec, ConvSpecError, output_shape, validate
+from engine.kernels.edits import keras_kernel
+from engine.model.conv import ConvSpec
+from engine.model.errors import LayerSpecError
 from engine.teaching.lesson import Lesson
 from tests.numpy_reference import _same_pads, cross_correlate
 
 
 def spec(kh=3, kw=3, **changes):
-    return ConvSpec(kernel=np.ones((kh, kw)), **changes)
+    return ConvSpec(kernel=keras_kernel(np.ones((kh, kw))), **changes)
+
+
+def output_shape(hw, layer, channels=1):
+    return layer.output_shape((1, *hw, channels))
 
 
 def test_lesson_formulas_with_the_actual_numbers():
@@ -92,36 +98,38 @@ def test_axis_explanation_matches_the_reference(case):
 @settings(max_examples=120, deadline=None)
 @given(st.integers(2, 9), st.integers(2, 9), st.integers(1, 4), st.integers(1, 4),
        st.integers(1, 3), st.integers(1, 3), st.sampled_from(["valid", "same"]),
-       st.integers(1, 3), st.floats(-5, 5), st.sampled_from(["linear", "relu"]),
-       st.integers(0, 2**16))
-def test_every_pixel_is_the_sum_of_its_terms(h, w, kh, kw, s, d, padding, channels, bias,
-                                             activation, seed):
+       st.integers(1, 3), st.integers(1, 3), st.floats(-5, 5),
+       st.sampled_from(["linear", "relu"]), st.integers(0, 2**16))
+def test_every_pixel_is_the_sum_of_its_terms(h, w, kh, kw, s, d, padding, channels, filters,
+                                             bias, activation, seed):
     strides, dilation = ((s, 1), (1, 1)) if s > 1 else ((1, 1), (d, d))
     rng = np.random.default_rng(seed)
-    kernel = rng.normal(size=(kh, kw) if channels == 1 else (kh, kw, channels))
+    kernel = rng.normal(size=(kh, kw, channels, filters))
     layer = ConvSpec(kernel=kernel, strides=strides, padding=padding, dilation=dilation,
-                     bias=bias, activation=activation)
+                     bias=bias + np.arange(filters), activation=activation)
     pixels = rng.integers(0, 256, size=(h, w) if channels == 1 else (h, w, channels))
     pixels = pixels.astype(np.float32)
     try:
-        validate(layer, (h, w), channels)
-    except ConvSpecError:
-        return
+        layer.check((1, h, w, channels))
+    except LayerSpecError:
+        assume(False)
     want = cross_correlate(pixels, layer.kernel, strides, padding, dilation, layer.bias,
-                           activation)[0, :, :, 0]
-    assert want.shape == output_shape((h, w), layer)[1:3]
-    for i in range(want.shape[0]):
-        for j in range(want.shape[1]):
-            got = explain_pixel(pixels, layer, i, j)
-            assert got.value == pytest.approx(want[i, j], rel=1e-9, abs=1e-9)
-            assert len(got.terms) == kh * kw * channels
+                           activation)
+    assert want.shape == output_shape((h, w), layer, channels)
+    for f in range(filters):
+        for i in range(want.shape[1]):
+            for j in range(want.shape[2]):
+                got = explain_pixel(pixels, layer, i, j, f)
+                assert got.value == pytest.approx(want[0, i, j, f], rel=1e-9, abs=1e-9)
+                assert len(got.terms) == kh * kw * channels
 
 
 @pytest.mark.parametrize("padding,dilation", [("valid", (1, 1)), ("same", (1, 1)),
                                               ("same", (2, 3)), ("valid", (2, 1))])
 def test_each_tap_reads_the_pixel_the_reference_reads(padding, dilation):
     """A one-hot image at a tap's input position gives exactly that tap's weight."""
-    layer = ConvSpec(kernel=np.arange(1, 10).reshape(3, 3), padding=padding, dilation=dilation)
+    layer = ConvSpec(kernel=np.arange(1, 10).reshape(3, 3, 1, 1), padding=padding,
+                     dilation=dilation)
     hw = (7, 8)
     out_h, out_w = output_shape(hw, layer)[1:3]
     for i, j in [(0, 0), (out_h - 1, out_w - 1), (out_h // 2, 1)]:
@@ -132,11 +140,11 @@ def test_each_tap_reads_the_pixel_the_reference_reads(padding, dilation):
             image = np.zeros(hw)
             image[tap.input_index] = 1
             got = cross_correlate(image, layer.kernel, (1, 1), padding, dilation)[0, i, j, 0]
-            assert got == layer.kernel[tap.kernel_index]
+            assert got == layer.kernel[(*tap.kernel_index, 0, 0)]
 
 
 def test_padding_taps_lie_outside_and_count_as_zero():
-    layer = ConvSpec(kernel=np.ones((3, 3)), padding="same")
+    layer = ConvSpec(kernel=keras_kernel(np.ones((3, 3))), padding="same")
     corner = window(0, 0, (5, 5), layer)
     assert (corner.top, corner.left, corner.height, corner.width) == (-1, -1, 3, 3)
     explained = explain_pixel(np.full((5, 5), 10.0, np.float32), layer, 0, 0)
@@ -148,7 +156,7 @@ def test_padding_taps_lie_outside_and_count_as_zero():
 
 
 def test_rgb_terms_name_their_channel_and_relu_is_shown():
-    layer = ConvSpec(kernel=-np.ones((1, 1, 3)), bias=2, activation="relu")
+    layer = ConvSpec(kernel=-np.ones((1, 1, 3, 1)), bias=2, activation="relu")
     explained = explain_pixel(np.array([[[1, 2, 3]]], np.float32), layer, 0, 0)
     assert [term_line(t) for t in explained.terms][2] == "x[0, 0, B] × w[0, 0, B] = 3 × -1 = -3"
     assert summary_lines(explained) == ["sum of 3 products = -6", "+ bias 2 = -4",
@@ -169,7 +177,8 @@ def test_flipped_kernel_is_np_flip_on_both_axes():
 
 def test_lesson_steps_give_the_lessons_shapes_and_outputs(ascent_pixels):
     lesson = Lesson(seed=5)
-    current = ConvSpec(kernel=np.full((5, 5), 2.0), dilation=(2, 2), bias=3)
+    current = ConvSpec(kernel=keras_kernel(np.full((5, 5), 2.0), filters=3), dilation=(2, 2),
+                       bias=3)
     shapes, outputs = [], []
     for index in range(len(lesson)):
         current = lesson.spec_for(index, current)
@@ -178,9 +187,10 @@ def test_lesson_steps_give_the_lessons_shapes_and_outputs(ascent_pixels):
         assert lesson.text_for(index, ascent_pixels.shape, current)
     assert shapes == [(1, 255, 510, 1)] * 3 + [(1, 512, 512, 1)]
     assert outputs[1] == outputs[0] and outputs[0].weights_shape == (3, 3, 1, 1)
-    assert np.array_equal(outputs[0].kernel, lesson.random_kernel)
+    assert np.array_equal(outputs[0].kernel[:, :, 0, 0], lesson.random_kernel)
+    assert np.array_equal(outputs[2].kernel, np.ones((3, 3, 1, 1)))
     blur = cross_correlate(ascent_pixels, outputs[2].kernel, outputs[2].strides)
-    assert blur.max() <= 2295 and blur[0, 0, 0, 0] == ascent_pixels[:3, :3].sum()
+    assert blur[0, 0, 0, 0] == ascent_pixels[:3, :3].sum()
     assert "(3, 3, 1, 1)" in lesson.text_for(1, (512, 512), outputs[1])
     assert "9 x 255 = 2295" in lesson.text_for(2, (512, 512), outputs[2])
     assert "rows: floor((512 - 3) / 2) + 1 = 255" in lesson.text_for(0, (512, 512), outputs[0])
@@ -188,9 +198,10 @@ def test_lesson_steps_give_the_lessons_shapes_and_outputs(ascent_pixels):
 
 def test_lesson_back_restores_a_step_exactly():
     lesson = Lesson(seed=1)
-    changed = ConvSpec(kernel=np.ones((5, 5)), strides=(1, 3), padding="same", bias=9)
+    changed = ConvSpec(kernel=keras_kernel(np.ones((5, 5))), strides=(1, 3), padding="same",
+                       bias=9)
     third = lesson.exact_spec(2, changed)
-    assert (third.strides, third.padding, third.bias) == ((2, 1), "valid", 0)
-    assert np.array_equal(third.kernel, np.ones((3, 3)))
+    assert (third.strides, third.padding, third.bias.tolist()) == ((2, 1), "valid", [0])
+    assert np.array_equal(third.kernel, np.ones((3, 3, 1, 1)))
     assert lesson.spec_for(1, changed) == changed  # step 2 only shows the weights
     assert lesson.spec_for(2, changed).strides == (1, 3)  # Next keeps the student's strides

@@ -14,6 +14,7 @@ from engine.teaching.lesson import Lesson
 from gui.panels.correlation_note import kernel_grid
 from gui.panels.overlays import PADDING_TAP_BRUSH, TAP_BRUSH
 from tests.conftest import ASCENT, FACE
+from tests.layers import conv
 from tests.live_window import ENGINE_TIMEOUT_MS, find, shown_output, wait_for_output
 from tests.numpy_reference import cross_correlate
 
@@ -29,7 +30,7 @@ def wait_for(qtbot, win, want):
 def reference(win):
     spec, image = win.state.spec, win.state.image
     return cross_correlate(image.pixels, spec.kernel, spec.strides, spec.padding, spec.dilation,
-                           spec.bias, spec.activation)[0, :, :, 0]
+                           spec.bias, spec.activation)[0, :, :, win.state.selected_filter]
 
 
 def viewport_pos(panel, row, col):
@@ -55,7 +56,8 @@ def test_shape_explanation_fills_in_the_numbers(qtbot, window):
     assert not window.coverage.unread_cols.isVisible()
     assert not window.coverage.padding.isVisible()
 
-    window.state.update_spec(kernel=np.ones((4, 3)), strides=(1, 2), padding="same")
+    window.state.update_spec(kernel=conv(np.ones((4, 3))).kernel, strides=(1, 2),
+                             padding="same")
     text = find(window, QLabel, "shapeExplanation").text()
     assert "rows: ceil(512 / 1) = 512" in text and "cols: ceil(512 / 2) = 256" in text
     assert "3 zero rows: 1 top, 2 bottom (odd: TensorFlow puts the extra one at the bottom)" \
@@ -65,7 +67,7 @@ def test_shape_explanation_fills_in_the_numbers(qtbot, window):
     assert not window.coverage.unread_rows.isVisible()
     wait_for_output(qtbot, window, (512, 256))
 
-    window.state.update_spec(kernel=np.ones((3, 3)), dilation=(2, 1), strides=(1, 1),
+    window.state.update_spec(kernel=conv().kernel, dilation=(2, 1), strides=(1, 1),
                              padding="valid")
     assert "rows: (512 - 5) / 1 + 1 = 508" in find(window, QLabel, "shapeExplanation").text()
     assert "2*(3-1)+1 = 5 rows" in find(window, QLabel, "shapeExplanation").text()
@@ -79,7 +81,7 @@ def test_hovering_the_output_lists_every_term(qtbot, window, ascent_pixels):
     lines = find(window, QPlainTextEdit, "inspectorTerms").toPlainText().splitlines()
     assert len(lines) == 9
     # output row 40 with stride 2 starts at input row 80; column 70 at input column 70
-    a_pixel, a_weight = ascent_pixels[80, 70], kernel[0, 0]
+    a_pixel, a_weight = ascent_pixels[80, 70], kernel[0, 0, 0, 0]
     assert lines[0] == (f"x[80, 70] × w[0, 0] = {format_number(a_pixel)} × "
                         f"{format_number(a_weight)} = {format_number(a_pixel * a_weight)}")
     assert lines[8].startswith("x[82, 72] × w[2, 2] = ")
@@ -121,7 +123,7 @@ def test_click_pins_a_pixel_with_padding_zeros(qtbot, window):
 
 def test_relu_and_three_channel_kernels_are_explained(qtbot, window):
     rng = np.random.default_rng(1)
-    window.state.update_spec(kernel=rng.normal(size=(3, 3, 3)), activation="relu", bias=-20,
+    window.state.update_spec(kernel=rng.normal(size=(3, 3, 3, 1)), activation="relu", bias=-20,
                              strides=(1, 1))
     window.state.set_image(load_image(FACE, color="rgb"))
     wait_for(qtbot, window, reference(window))
@@ -178,17 +180,17 @@ def test_flipped_kernel_and_textbook_convolution(qtbot, window, ascent_pixels):
     assert not grids.isVisible()
     qtbot.mouseClick(toggle, Qt.MouseButton.LeftButton)
     assert grids.isVisible()
-    kernel = window.state.spec.kernel.copy()
+    kernel = window.state.spec.kernel[:, :, 0, 0].copy()
     assert find(window, QLabel, "flippedKernel").text() == kernel_grid(np.flip(kernel, (0, 1)))
     assert "does not flip" in find(window, QLabel, "flipNote").text()
     assert "changes when flipped" in find(window, QLabel, "flipVerdict").text()
     qtbot.mouseClick(find(window, QPushButton, "useFlipped"), Qt.MouseButton.LeftButton)
-    assert np.array_equal(window.state.spec.kernel, np.flip(kernel, (0, 1)))
+    assert np.array_equal(window.state.spec.kernel[:, :, 0, 0], np.flip(kernel, (0, 1)))
     # the layer now computes the textbook convolution of the original kernel
     padded = np.lib.stride_tricks.sliding_window_view(ascent_pixels, (3, 3))[::2, :]
     textbook = (padded * np.flip(np.flip(kernel, 0), 1)).sum(axis=(2, 3))
     wait_for(qtbot, window, textbook.astype(np.float32))
-    window.state.update_spec(kernel=np.ones((3, 3)))
+    window.state.update_spec(kernel=conv().kernel)
     assert "symmetric" in find(window, QLabel, "flipVerdict").text()
     assert np.array_equal(flipped_kernel(np.ones((2, 2))), np.ones((2, 2)))
 
@@ -204,8 +206,8 @@ def test_lesson_steps_through_the_classic_lesson(qtbot, window, ascent_pixels):
     assert tabs.currentWidget() is panel
     assert window.state.image.name == "ascent.png"
     spec = window.state.spec
-    assert np.array_equal(spec.kernel, Lesson(3).random_kernel)  # the window's seed
-    assert (spec.strides, spec.padding, spec.bias) == ((2, 1), "valid", 0)
+    assert np.array_equal(spec.kernel[:, :, 0, 0], Lesson(3).random_kernel)  # the seed box's
+    assert (spec.strides, spec.padding, spec.bias.tolist()) == ((2, 1), "valid", [0])
     wait_for(qtbot, window, reference(window))
     assert shown_output(window).shape == (255, 510)
     text = find(window, QLabel, "lessonText").text()
@@ -217,15 +219,15 @@ def test_lesson_steps_through_the_classic_lesson(qtbot, window, ascent_pixels):
     qtbot.mouseClick(nxt, Qt.MouseButton.LeftButton)
     text = find(window, QLabel, "lessonText").text()
     assert "(3, 3, 1, 1)" in text and "bias = [0]" in text
-    assert format_number(spec.kernel[1, 2]) in text
+    assert format_number(spec.kernel[1, 2, 0, 0]) in text
     assert window.state.spec == spec  # step 2 only reads the weights
     wait_for(qtbot, window, reference(window))
 
     qtbot.mouseClick(nxt, Qt.MouseButton.LeftButton)
-    assert np.array_equal(window.state.spec.kernel, np.ones((3, 3)))
+    assert np.array_equal(window.state.spec.kernel, np.ones((3, 3, 1, 1)))
+    assert window.kernel_controls.preset.currentText() == "box blur (all ones)"
     box_sum = cross_correlate(ascent_pixels, np.ones((3, 3)), (2, 1))[0, :, :, 0]
     wait_for(qtbot, window, box_sum)
-    assert shown_output(window).max() <= 2295
     assert "9 x 255 = 2295" in find(window, QLabel, "lessonText").text()
 
     qtbot.mouseClick(nxt, Qt.MouseButton.LeftButton)
@@ -252,8 +254,10 @@ def test_lesson_keeps_the_students_changes_on_next(qtbot, window):
     qtbot.mouseClick(find(window, QPushButton, "lessonAgain"), Qt.MouseButton.LeftButton)
     assert window.state.spec.bias == 0
     first = window.state.spec.kernel.copy()
-    window.start_lesson()  # a second start draws a new untrained kernel
-    assert not np.array_equal(window.state.spec.kernel, first)
+    window.start_lesson()  # a second start: the same untrained kernel, the seed box's
+    assert np.array_equal(window.state.spec.kernel, first)
+    assert np.array_equal(first[:, :, 0, 0], Lesson(window.state.seed).random_kernel)
+    assert window.kernel_controls.preset.currentText() == "random (untrained Keras layer)"
     assert load_image(ASCENT).hw == window.state.image.hw
 
 

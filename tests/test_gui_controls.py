@@ -5,7 +5,7 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLabel, QPushButton, QSpinBox
 
-from engine.kernels.presets import FIXED, RANDOM, glorot_uniform
+from engine.kernels.presets import FIXED, RANDOM, random_kernel
 from tests.conftest import ASCENT
 from tests.live_window import ENGINE_TIMEOUT_MS, find, set_kernel, shown_output
 from tests.numpy_reference import cross_correlate
@@ -15,7 +15,7 @@ def wait_for_reference(qtbot, win, pixels):
     """Wait until the shown output equals the NumPy reference for the current spec."""
     spec = win.state.spec
     want = cross_correlate(pixels, spec.kernel, spec.strides, spec.padding, spec.dilation,
-                           spec.bias, spec.activation)[0, :, :, 0]
+                           spec.bias, spec.activation)[0, :, :, win.state.selected_filter]
 
     def matches():
         shown = shown_output(win)
@@ -29,7 +29,7 @@ def test_kernel_size_keeps_overlap_and_updates_output(qtbot, window, ascent_pixe
     find(window, QSpinBox, "kernelRows").setValue(4)
     find(window, QSpinBox, "kernelCols").setValue(2)
     kernel = window.state.spec.kernel
-    assert kernel.shape == (4, 2)
+    assert kernel.shape == (4, 2, 1, 1)
     assert np.array_equal(kernel[:3, :2], before[:, :2]) and not kernel[3].any()
     table = window.kernel_table
     assert (table.rowCount(), table.columnCount()) == (4, 2) and table.item(3, 1).text() == "0"
@@ -41,30 +41,35 @@ def test_kernel_size_keeps_overlap_and_updates_output(qtbot, window, ascent_pixe
 def test_presets_fill_the_table_and_editing_makes_custom(qtbot, window, ascent_pixels):
     combo = find(window, QComboBox, "presetCombo")
     assert combo.currentText() == RANDOM
-    assert np.array_equal(window.state.spec.kernel,
-                          glorot_uniform((3, 3), seed=find(window, QSpinBox, "presetSeed").value()))
+    seed = find(window, QSpinBox, "presetSeed").value()
+    assert np.array_equal(window.state.spec.kernel, random_kernel((3, 3), 1, 1, seed))
     combo.setCurrentText("Gaussian blur 5x5")
-    assert window.state.spec.kernel.shape == (5, 5)
+    assert window.state.spec.kernel.shape == (5, 5, 1, 1)
     assert find(window, QSpinBox, "kernelRows").value() == 5
     combo.setCurrentText("Sobel X")
-    assert np.array_equal(window.state.spec.kernel, FIXED["Sobel X"])
+    assert np.array_equal(window.state.spec.kernel[:, :, 0, 0], FIXED["Sobel X"])
     assert window.kernel_table.item(1, 0).text() == "-2"
     wait_for_reference(qtbot, window, ascent_pixels)
     set_kernel(window, [[-1, 0, 3]])
     assert combo.currentText() == "custom"
-    assert window.state.spec.kernel[0, 2] == 3
+    assert window.state.spec.kernel[0, 2, 0, 0] == 3
+    set_kernel(window, [[1, 1, 1], [1, 1, 1], [1, 1, 1]])  # typed, not picked: still a preset
+    assert combo.currentText() == "box blur (all ones)"
 
 
 def test_random_preset_seed_and_reroll(window):
     combo, seed = find(window, QComboBox, "presetCombo"), find(window, QSpinBox, "presetSeed")
     combo.setCurrentText("identity")
     seed.setValue(42)
-    assert window.state.spec.kernel[1, 1] == 1  # the seed only matters for the random preset
+    assert window.state.spec.kernel[1, 1, 0, 0] == 1  # the seed matters for random only
+    assert combo.currentText() == "identity"
     combo.setCurrentText(RANDOM)
-    assert np.array_equal(window.state.spec.kernel, glorot_uniform((3, 3), seed=42))
+    assert np.array_equal(window.state.spec.kernel, random_kernel((3, 3), 1, 1, 42))
     find(window, QPushButton, "rerollButton").click()
     assert seed.value() == 43 and combo.currentText() == RANDOM
-    assert np.array_equal(window.state.spec.kernel, glorot_uniform((3, 3), seed=43))
+    assert np.array_equal(window.state.spec.kernel, random_kernel((3, 3), 1, 1, 43))
+    seed.setValue(7)  # a random filter follows the seed box
+    assert np.array_equal(window.state.spec.kernel, random_kernel((3, 3), 1, 1, 7))
     find(window, QSpinBox, "kernelRows").setValue(2)
     assert combo.currentText() == "custom"
 
@@ -74,11 +79,12 @@ def test_normalize_and_zero_sum(window):
                                                                    "normalizeButton")
     combo.setCurrentText("box blur (all ones)")
     button.click()
-    np.testing.assert_allclose(window.state.spec.kernel, np.full((3, 3), 1 / 9), rtol=1e-6)
+    np.testing.assert_allclose(window.state.spec.kernel, np.full((3, 3, 1, 1), 1 / 9),
+                               rtol=1e-6)
     assert "sum = 1" in find(window, QLabel, "kernelSum").text()
     combo.setCurrentText("Laplacian edge")
     button.click()
-    assert np.array_equal(window.state.spec.kernel, FIXED["Laplacian edge"])  # left as it is
+    assert np.array_equal(window.state.spec.kernel[:, :, 0, 0], FIXED["Laplacian edge"])  # kept
     assert "sum to 0" in window.banner.text() and window.banner.isVisible()
 
 
@@ -109,7 +115,7 @@ def test_rgb_mode_is_a_three_channel_conv2d(qtbot, window):
     rgb = np.asarray(Image.open(ASCENT).convert("RGB"), np.float32)
     find(window, QComboBox, "channelMode").setCurrentIndex(1)
     assert window.state.color == "rgb" and window.state.image.pixels.shape == (512, 512, 3)
-    assert window.state.spec.kernel.shape == (3, 3, 3)
+    assert window.state.spec.kernel.shape == (3, 3, 3, 1)
     assert "(3, 3, 3, 1)" in find(window, QLabel, "weightsShape").text()
     assert "bias (1,)" in find(window, QLabel, "weightsShape").text()
     assert "(1, 512, 512, 3)" in find(window, QLabel, "inputShape").text()
@@ -118,16 +124,18 @@ def test_rgb_mode_is_a_three_channel_conv2d(qtbot, window):
     assert same.isChecked() and not window.kernel_tabs.tabs.isTabVisible(1)
     window.kernel_table.model().setData(window.kernel_table.model().index(0, 0), "2")
     assert (window.state.spec.kernel[0, 0] == 2).all()  # one table sets all three planes
+    assert window.state.same_kernel
     same.setChecked(False)
     assert window.kernel_tabs.tabs.isTabVisible(2) and not window.kernel_tabs.tabs.isTabVisible(0)
     green = window.kernel_tabs.channel_tables[1]
     assert green.objectName() == "kernelTableG"
     green.model().setData(green.model().index(1, 1), "-7")
-    assert window.state.spec.kernel[1, 1].tolist()[1] == -7
-    assert window.state.spec.kernel[1, 1, 0] != -7
+    assert window.state.spec.kernel[1, 1, :, 0].tolist()[1] == -7
+    assert window.state.spec.kernel[1, 1, 0, 0] != -7
+    assert not window.state.same_kernel  # the flag lives in the state, not the checkbox
     wait_for_reference(qtbot, window, rgb)
     find(window, QComboBox, "channelMode").setCurrentIndex(0)
-    assert window.state.spec.kernel.shape == (3, 3) and window.state.image.channels == 1
+    assert window.state.spec.kernel.shape == (3, 3, 1, 1) and window.state.image.channels == 1
     assert not same.isVisible()
 
 
@@ -142,22 +150,25 @@ def test_undo_and_redo_every_edit(qtbot, window):
     assert window.history.stack.count() == 4
     assert "Ctrl+Z" in [s.toString() for s in window.undo_action.shortcuts()]
     assert "Ctrl+Shift+Z" in [s.toString() for s in window.redo_action.shortcuts()]
+    assert window.undo_action.text() == "&Undo input channels"
     window.undo_action.trigger()
     assert window.state.color == "gray" and window.state.image.channels == 1
+    assert window.undo_action.text() == "&Undo strides"
     assert find(window, QComboBox, "channelMode").currentIndex() == 0
     window.undo_action.trigger()
     assert window.state.spec.strides == (2, 1)
     window.undo_action.trigger()
     assert window.state.spec.bias == 0 and bias.value() == 0
+    assert window.undo_action.text() == "&Undo weight [0, 0]"
     window.undo_action.trigger()
     assert window.state.spec == start and window.kernel_table.item(0, 0).text() != "5"
     window.redo_action.trigger()
     window.redo_action.trigger()
-    assert window.state.spec.kernel[0, 0] == 5 and window.state.spec.bias == 4
+    assert window.state.spec.kernel[0, 0, 0, 0] == 5 and window.state.spec.bias == 4
     assert window.kernel_table.item(0, 0).text() == "5"
     for _ in range(2):
         window.redo_action.trigger()
-    assert window.state.color == "rgb" and window.state.spec.kernel.shape == (3, 3, 3)
+    assert window.state.color == "rgb" and window.state.spec.kernel.shape == (3, 3, 3, 1)
     qtbot.waitUntil(lambda: shown_output(window).shape == (510, 510),
                     timeout=ENGINE_TIMEOUT_MS)
 

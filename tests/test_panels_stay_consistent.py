@@ -21,8 +21,8 @@ def test_lesson_next_after_switching_to_rgb_keeps_the_layer_running(qtbot, windo
     nxt.click()
     nxt.click()  # step 3: the all-ones kernel, now on all three channels
     spec = window.state.spec
-    assert window.state.color == "rgb" and spec.kernel.shape == (3, 3, 3)
-    assert np.array_equal(spec.kernel, np.ones((3, 3, 3)))
+    assert window.state.color == "rgb" and spec.kernel.shape == (3, 3, 3, 1)
+    assert np.array_equal(spec.kernel, np.ones((3, 3, 3, 1)))
     rgb = np.repeat(ascent_pixels[:, :, None], 3, axis=2)
     want = cross_correlate(rgb, spec.kernel, (2, 1))[0, :, :, 0]
     qtbot.waitUntil(lambda: np.allclose(shown_output(window), want), timeout=ENGINE_TIMEOUT_MS)

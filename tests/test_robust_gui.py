@@ -82,17 +82,16 @@ def test_an_engine_fault_is_shown_and_the_next_edit_works(qtbot, monkeypatch):
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.output_view.values is not None, timeout=ENGINE_TIMEOUT_MS)
     before = shown_output(window).copy()
-    real = engine.backend.keras_model.KerasConvolver.convolve
+    real = engine.backend.keras_model.KerasModelRunner.run
     faults = []
 
-    def convolve_failing_once(self, image, spec):
+    def run_failing_once(self, image, model):
         if not faults:
-            faults.append(spec)
+            faults.append(model)
             raise RuntimeError("injected fault in the layer")
-        return real(self, image, spec)
+        return real(self, image, model)
 
-    monkeypatch.setattr(engine.backend.keras_model.KerasConvolver, "convolve",
-                        convolve_failing_once)
+    monkeypatch.setattr(engine.backend.keras_model.KerasModelRunner, "run", run_failing_once)
     edit_cell(window, 0, 0, "2")
     qtbot.waitUntil(lambda: "injected fault" in window.banner.text(), timeout=ENGINE_TIMEOUT_MS)
     assert "Keras could not compute this output" in window.banner.text()
@@ -124,7 +123,8 @@ win.state.update_spec(dilation=(2, 2))
 app.processEvents()
 print(json.dumps({"engine": engine, "input": list(win.input_view.values.shape),
                   "shape": shape, "caption": caption,
-                  "after_edit": win.banner.text(), "kernel": float(win.state.spec.kernel[0, 0]),
+                  "after_edit": win.banner.text(),
+                  "kernel": float(win.state.spec.kernel[0, 0, 0, 0]),
                   "visible": win.isVisible()}))
 win.close()
 """

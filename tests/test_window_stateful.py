@@ -1,5 +1,6 @@
-"""A random walk through the real window: kernel cell edits (numbers and garbage), strides,
-padding, dilation, bias and file opens (good and broken), in any order.
+"""A random walk through the real window: kernel cell edits (numbers and garbage), filters
+(their number, which one is edited, the filter bank), strides, padding, dilation, bias and
+file opens (good and broken), in any order.
 
 After every step: no exception escaped into Qt (pytest-qt's capture), the views agree with
 the state, and the output-shape label matches the shape formula recomputed here. A "wait"
@@ -22,8 +23,8 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from engine.model.spec import ConvSpec
 from tests.image_corpus import build_corpus
+from tests.layers import conv
 from tests.live_window import ENGINE_TIMEOUT_MS, edit_cell, open_window
 from tests.numpy_reference import cross_correlate
 
@@ -52,7 +53,7 @@ class WindowWalk(RuleBasedStateMachine):
         super().__init__()
         win = self.window
         self.act(lambda: win.open_path(self.files["base.png"]))
-        self.act(lambda: win.state.set_spec(ConvSpec(kernel=np.ones((3, 3)))))
+        self.act(lambda: win.state.set_spec(conv()))
 
     def act(self, action) -> None:
         """Run one user action, then let queued signals land; nothing may escape."""
@@ -83,6 +84,23 @@ class WindowWalk(RuleBasedStateMachine):
     @rule(dilation=st.tuples(st.integers(1, 4), st.integers(1, 4)))
     def set_dilation(self, dilation):
         self.act(lambda: self.window.state.update_spec(dilation=dilation))
+
+    @rule(filters=st.integers(1, 16))
+    def set_the_filter_count(self, filters):
+        box = self.window.layer_controls.filter_count
+        assert box.objectName() == "filterCount"
+        self.act(lambda: box.setValue(filters))
+
+    @rule(index=st.integers(0, 15))
+    def select_a_filter(self, index):
+        combo = self.window.kernel_tabs.filter_select
+        assert combo.objectName() == "filterSelect"
+        self.act(lambda: combo.setCurrentIndex(index % combo.count()))
+
+    @rule()
+    def pick_the_filter_bank(self):
+        self.act(lambda: self.window.kernel_controls.preset.setCurrentText(
+            "filter bank (a classic filter per filter)"))
 
     @rule(bias=st.floats(-1e3, 1e3, width=32))
     def set_bias(self, bias):
@@ -116,17 +134,19 @@ class WindowWalk(RuleBasedStateMachine):
         assert caught_up() and banner.problem == "", banner.problem
         spec, pixels = state.spec, state.image.pixels
         want = cross_correlate(pixels, spec.kernel, spec.strides, spec.padding, spec.dilation,
-                               spec.bias, spec.activation)[0, :, :, 0]
-        size = float(np.abs(pixels).max() * np.abs(spec.kernel).sum() + abs(spec.bias))
-        np.testing.assert_allclose(self.window.output_view.values, want, rtol=1e-5,
-                                   atol=2e-6 * size + 1e-4)
+                               spec.bias, spec.activation)
+        size = float(np.abs(pixels).max() * np.abs(spec.kernel).sum() + np.abs(spec.bias).max())
+        tolerance = dict(rtol=1e-5, atol=2e-6 * size + 1e-4)
+        np.testing.assert_allclose(pipeline.shown.output(0), want, **tolerance)
+        np.testing.assert_allclose(self.window.output_view.values,
+                                   want[0, :, :, state.selected_filter], **tolerance)
 
     # -- what must hold after every step ---------------------------------------------------
     def expected_shape(self) -> tuple[int, int, int, int]:
         spec, (h, w) = self.window.state.spec, self.window.state.image.hw
         (kh, kw), (sh, sw), (dh, dw) = spec.kernel_size, spec.strides, spec.dilation
         return (1, expected_size(h, kh, sh, dh, spec.padding),
-                expected_size(w, kw, sw, dw, spec.padding), 1)
+                expected_size(w, kw, sw, dw, spec.padding), spec.filters)
 
     def runnable(self) -> bool:
         spec = self.window.state.spec
@@ -144,13 +164,18 @@ class WindowWalk(RuleBasedStateMachine):
         controls = win.layer_controls
         assert (controls.stride_rows.value(), controls.stride_cols.value()) == spec.strides
         assert controls.padding_same.isChecked() == (spec.padding == "same")
+        assert controls.filter_count.value() == spec.filters
+        selected = win.state.selected_filter
+        assert 0 <= selected < spec.filters
+        assert win.kernel_tabs.filter_select.currentIndex() == selected
         table = win.kernel_table
         assert (table.rowCount(), table.columnCount()) == spec.kernel_size
         for row, col in [(r, c) for r in range(table.rowCount())
                          for c in range(table.columnCount()) if (r, c) not in
                          table.invalid_cells]:
             shown = float(table.item(row, col).text())
-            assert shown == pytest.approx(float(spec.kernel[row, col]), rel=1e-5, abs=1e-30)
+            want = float(spec.kernel[row, col, 0, selected])
+            assert shown == pytest.approx(want, rel=1e-5, abs=1e-30)
 
     @invariant()
     def refused_settings_are_explained(self):

@@ -9,9 +9,9 @@ import numpy as np
 from PySide6.QtWidgets import QApplication
 
 from engine.images.loading import from_array
-from engine.model.spec import ConvSpec
 from gui.pipeline import LivePipeline
 from gui.state import AppState
+from tests.layers import model
 from tests.numpy_reference import cross_correlate
 
 EDITS = 4000
@@ -20,7 +20,7 @@ EDITS = 4000
 def test_rapid_edits_are_coalesced_and_survive(qtbot):
     rng = np.random.default_rng(0)
     image = from_array(rng.uniform(0, 255, (96, 128)), "noise")
-    state = AppState(ConvSpec(kernel=np.zeros((3, 3))), image)
+    state = AppState(model(np.zeros((3, 3))), image)
     pipeline = LivePipeline(state)
     shown = []
     pipeline.outputChanged.connect(shown.append)
@@ -43,4 +43,4 @@ def test_rapid_edits_are_coalesced_and_survive(qtbot):
     assert pipeline.worker.computations < EDITS / 2  # coalesced, no queue
     spec = state.spec
     want = cross_correlate(image.pixels, spec.kernel, spec.strides)
-    np.testing.assert_allclose(pipeline.shown.output, want, rtol=1e-5, atol=1e-3)
+    np.testing.assert_allclose(pipeline.shown.output(0), want, rtol=1e-5, atol=1e-3)

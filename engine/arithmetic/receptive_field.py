@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.arithmetic.sizes import same_padding
 from engine.formatting import format_number
-from engine.model.spec import ConvSpec, output_hw, same_padding
+from engine.model.conv import ConvSpec
 
 CHANNEL_NAMES = ("R", "G", "B")
 
@@ -47,7 +48,7 @@ def padding_before(image_hw: tuple[int, int], spec: ConvSpec) -> tuple[int, int]
 
 
 def window(out_row: int, out_col: int, image_hw: tuple[int, int], spec: ConvSpec) -> Window:
-    out_h, out_w = output_hw(image_hw, spec)
+    out_h, out_w = spec.output_hw(image_hw)
     if not (0 <= out_row < out_h and 0 <= out_col < out_w):
         raise ValueError(f"output pixel ({out_row}, {out_col}) is outside the "
                          f"{out_h}x{out_w} output")
@@ -71,10 +72,10 @@ def taps(out_row: int, out_col: int, image_hw: tuple[int, int], spec: ConvSpec) 
 
 @dataclass(frozen=True)
 class Term:
-    """input x weight = product, for one tap and one channel."""
+    """input x weight = product, for one tap and one input channel."""
 
     tap: Tap
-    channel: int | None  # None for a one-channel image
+    channel: int | None  # None for a one-channel input
     value: float  # the input pixel, 0 for padding
     weight: float
     product: float
@@ -84,6 +85,7 @@ class Term:
 class PixelExplanation:
     out_row: int
     out_col: int
+    filter_index: int
     terms: list[Term]
     total: float  # the sum of every product
     bias: float
@@ -100,12 +102,13 @@ class PixelExplanation:
         return max(z, 0.0) if self.activation == "relu" else z
 
 
-def explain_pixel(pixels: np.ndarray, spec: ConvSpec, out_row: int,
-                  out_col: int) -> PixelExplanation:
-    """Every term of output pixel (out_row, out_col) for ``pixels`` (H, W) or (H, W, C),
-    summed in float64 from the float32 weights and pixels the layer uses."""
+def explain_pixel(pixels: np.ndarray, spec: ConvSpec, out_row: int, out_col: int,
+                  filter_index: int = 0) -> PixelExplanation:
+    """Every term of output pixel (out_row, out_col) of filter ``filter_index``, for an input
+    ``pixels`` (H, W) or (H, W, C), summed in float64 from the float32 weights and pixels the
+    layer uses: the value Keras puts at output[0, out_row, out_col, filter_index]."""
     pixels = np.asarray(pixels)
-    kernel = spec.kernel if spec.kernel.ndim == 3 else spec.kernel[:, :, None]
+    weights = spec.kernel[:, :, :, filter_index]
     channels = [None] if pixels.ndim == 2 else list(range(pixels.shape[2]))
     terms = []
     for tap in taps(out_row, out_col, pixels.shape[:2], spec):
@@ -114,10 +117,11 @@ def explain_pixel(pixels: np.ndarray, spec: ConvSpec, out_row: int,
             if tap.inside:
                 at = tap.input_index if channel is None else (*tap.input_index, channel)
                 value = float(pixels[at])
-            weight = float(kernel[(*tap.kernel_index, channel or 0)])
+            weight = float(weights[(*tap.kernel_index, channel or 0)])
             terms.append(Term(tap, channel, value, weight, value * weight))
     total = float(sum(term.product for term in terms))
-    return PixelExplanation(out_row, out_col, terms, total, float(spec.bias), spec.activation)
+    return PixelExplanation(out_row, out_col, filter_index, terms, total,
+                            float(spec.bias[filter_index]), spec.activation)
 
 
 def channel_name(channel: int | None) -> str:

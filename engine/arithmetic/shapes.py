@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.model.spec import ConvSpec, output_size, same_padding
+from engine.arithmetic.sizes import output_size, same_padding
+from engine.model.conv import ConvSpec
 
 #: For each axis: its name in the formula, its sides for padding, and the word for one line.
 AXES = {

@@ -1,10 +1,11 @@
-"""The real Keras Conv2D behind every output ConvScope shows.
+"""The real Keras layers behind every output ConvScope shows.
 
-Importing this module imports TensorFlow (seconds), so the GUI only imports it on its engine
-worker thread. A KerasConvolver keeps one layer and one input tensor alive between calls:
-changing only the weights assigns them to the existing layer; changing the configuration
-builds a new one. The layer is called directly (``layer(x)``), not through
-``model.predict``, which adds tens of milliseconds of per-call overhead.
+Importing this module imports TensorFlow (seconds), so the window only imports it in its
+engine process (or on its engine worker thread). A KerasModelRunner keeps one Keras layer per
+layer of the model and the input tensor alive between calls: changing only weights assigns
+them to the existing layer; changing a layer's configuration builds that layer again. Layers
+are called directly (``layer(x)``), not through ``model.predict``, which adds tens of
+milliseconds of per-call overhead. All F filters of a Conv2D come out of one call.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import time
 import numpy as np
 
 from engine.images.loading import LoadedImage
-from engine.model.spec import ConvSpec, ConvSpecError, validate
+from engine.model.conv import ConvSpec
+from engine.model.errors import LayerSpecError
+from engine.model.network import ModelSpec, single_conv
 from engine.storage.folders import keras_home
 
 
@@ -48,7 +51,7 @@ def _native_stderr_captured():
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("KERAS_HOME", str(keras_home()))  # not ~/.keras: see user_folders.py
+os.environ.setdefault("KERAS_HOME", str(keras_home()))  # not ~/.keras: see storage/folders.py
 with _native_stderr_captured():
     import keras
 # Tracing a new tf.function after each layer change is deliberate (see compile_current);
@@ -56,114 +59,184 @@ with _native_stderr_captured():
 logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 
-class KerasConvolver:
-    """Runs ConvSpecs through one reusable ``keras.layers.Conv2D`` (filters=1)."""
+def build_layer(spec, input_channels: int):
+    """A built Keras layer for one layer spec (weights still to be assigned)."""
+    if isinstance(spec, ConvSpec):
+        layer = keras.layers.Conv2D(
+            filters=spec.filters, kernel_size=spec.kernel_size, strides=spec.strides,
+            padding=spec.padding, dilation_rate=spec.dilation, activation=spec.activation,
+            use_bias=True)
+        layer.build((None, None, None, input_channels))
+        return layer
+    raise LayerSpecError(f"ConvScope cannot run a {spec.kind} layer.")
+
+
+def assign_weights(layer, spec, held) -> None:
+    """Assign straight to the layer's variables (cheaper than set_weights), and only what
+    changed since ``held`` (the spec the layer held before, or None)."""
+    if isinstance(spec, ConvSpec):
+        if held is None or not np.array_equal(held.kernel, spec.kernel):
+            layer.kernel.assign(spec.kernel)
+        if held is None or not np.array_equal(held.bias, spec.bias):
+            layer.bias.assign(spec.bias)
+
+
+class KerasModelRunner:
+    """Runs ModelSpecs through reusable Keras layers; remembers every layer's last output so
+    an edit of layer k recomputes only layers k, k+1, ..."""
 
     def __init__(self) -> None:
-        self._layer: keras.layers.Conv2D | None = None
-        self._layer_config: tuple | None = None
-        self._weights: tuple[np.ndarray, float] | None = None  # what the layer holds now
+        self._layers: list = []
+        self._configs: list[tuple] = []
+        self._held: list = []  # the spec whose weights each layer holds now
+        self._outputs: list = []  # each layer's last output tensor (valid up to _valid)
+        self._valid = 0  # how many leading outputs belong to the current input and layers
         self._input_source: np.ndarray | None = None
         self._input_tensor = None
-        self._input_hw: tuple[int, int] = (0, 0)
-        self._input_channels = 1
-        self._input_version = 0  # which image the compiled call was traced for
+        self._input_shape: tuple[int, int, int, int] = (1, 0, 0, 0)
+        self._input_version = 0  # which image the compiled calls were traced for
         self.layer_builds = 0
-        self.last_call_seconds = 0.0  # the bare ``layer(x)`` of the last convolve
-        self._compiled: tuple[tuple, object] | None = None  # (what it was traced for, fn)
+        self.last_call_seconds = 0.0  # the bare layer calls of the last run
+        self.last_first_layer = 0  # the first layer the last run recomputed
+        self._compiled: dict[tuple, object] = {}  # (start layer, configs, input) -> function
 
+    # -- the input ------------------------------------------------------------------------
     def set_input(self, pixels: np.ndarray) -> None:
         """Convert the image to its (1, H, W, C) tensor once; later calls reuse it.
 
         The tensor is TensorFlow's own copy, so ``pixels`` may be freed afterwards."""
-        nhwc = np.ascontiguousarray(pixels, np.float32)
-        self._input_tensor = keras.ops.convert_to_tensor(
-            nhwc.reshape(1, pixels.shape[0], pixels.shape[1], -1))
-        self._input_hw = (int(pixels.shape[0]), int(pixels.shape[1]))
-        self._input_channels = 1 if pixels.ndim == 2 else int(pixels.shape[2])
+        pixels = np.asarray(pixels)
+        nhwc = np.ascontiguousarray(pixels, np.float32).reshape(
+            1, pixels.shape[0], pixels.shape[1], -1)
+        self._input_tensor = keras.ops.convert_to_tensor(nhwc)
+        self._input_shape = tuple(int(v) for v in nhwc.shape)
         self._input_source = None
         self._input_version += 1
+        self._valid = 0
+        self._compiled.clear()
 
-    def convolve(self, image: LoadedImage | np.ndarray, spec: ConvSpec,
-                 out: np.ndarray | None = None) -> np.ndarray:
-        """The layer's output for ``image`` as float32 of shape (1, H_out, W_out, 1),
-        written into ``out`` when given.
-
-        Raises ConvSpecError for settings Keras refuses or an empty output.
-        """
+    # -- running ----------------------------------------------------------------------------
+    def run(self, image: LoadedImage | np.ndarray, model: ModelSpec,
+            outs: list[np.ndarray] | None = None) -> list[np.ndarray]:
+        """Every layer's output for ``image`` as float32 (1, H, W, C) arrays, written into
+        ``outs`` when given. Raises LayerSpecError for settings Keras refuses or an empty
+        output."""
         pixels = image.pixels if isinstance(image, LoadedImage) else np.asarray(image)
         if pixels is not self._input_source:
             self.set_input(pixels)
             self._input_source = pixels
-        return self.convolve_input(spec, out)
+        return self.run_input(model, outs)
 
-    def convolve_input(self, spec: ConvSpec, out: np.ndarray | None = None) -> np.ndarray:
-        """Like ``convolve``, on the image given last to ``set_input``."""
+    def run_input(self, model: ModelSpec, outs: list[np.ndarray] | None = None
+                  ) -> list[np.ndarray]:
+        """Like ``run``, on the image given last to ``set_input``."""
         if self._input_tensor is None:
-            raise ConvSpecError("There is no input image yet.")
-        validate(spec, self._input_hw, self._input_channels)
-        layer = self._layer_for(spec)
-        self._assign_weights(layer, spec)
+            raise LayerSpecError("There is no input image yet.")
+        model.check(self._input_shape)
+        first = self._prepare(model)
         started = time.perf_counter()
-        compiled = self._compiled
-        if compiled is not None and compiled[0] == self._compile_key():
-            output = compiled[1](self._input_tensor)
-        else:
-            output = layer(self._input_tensor)
+        compiled = self._compiled.get(self._compile_key(first))
+        x = self._input_tensor if first == 0 else self._outputs[first - 1]
+        computed = compiled(x) if compiled is not None else self._call_from(first, x)
+        self._outputs[first:] = list(computed)
+        self._valid = len(model)
         self.last_call_seconds = time.perf_counter() - started
-        output = np.asarray(output)  # the tensor's own memory, no copy (TensorFlow on CPU)
-        if out is None:
-            return np.array(output, dtype=np.float32)  # the caller's own, writable copy
-        np.copyto(out, output.reshape(out.shape), casting="unsafe")
-        return out
+        self.last_first_layer = first
+        results = []
+        for index, tensor in enumerate(self._outputs):
+            output = np.asarray(tensor)  # the tensor's own memory, no copy (TensorFlow on CPU)
+            if outs is None:
+                results.append(np.array(output, dtype=np.float32))  # the caller's own copy
+            else:
+                np.copyto(outs[index], output.reshape(outs[index].shape), casting="unsafe")
+                results.append(outs[index])
+        return results
+
+    def _prepare(self, model: ModelSpec) -> int:
+        """Build or update the Keras layers for ``model``; the first layer whose output must
+        be computed again (the outputs before it are reused)."""
+        count = len(model)
+        del self._layers[count:], self._configs[count:], self._held[count:]
+        del self._outputs[count:]
+        self._valid = min(self._valid, count)
+        channels = self._input_shape[3]
+        shape = self._input_shape
+        for index, spec in enumerate(model.layers):
+            config = (spec.layer_config(), channels)
+            if index == len(self._layers):
+                self._layers.append(None)
+                self._configs.append(None)
+                self._held.append(None)
+                self._outputs.append(None)
+            if self._configs[index] != config:
+                self._valid = min(self._valid, index)
+                self._layers[index] = build_layer(spec, channels)
+                self._configs[index], self._held[index] = config, None
+                self.layer_builds += 1
+                # A traced call belongs to the layers it was traced on: a rebuilt layer is
+                # one that old graph would never read, even with the same settings.
+                self._compiled = {key: fn for key, fn in self._compiled.items()
+                                  if key[0] > index}
+            if self._held[index] is None or not _same_weights(self._held[index], spec):
+                self._valid = min(self._valid, index)
+                assign_weights(self._layers[index], spec, self._held[index])
+                self._held[index] = spec
+            shape = spec.output_shape(shape)
+            channels = shape[3]
+        return self._valid
+
+    def _call_from(self, first: int, x) -> list:
+        outputs = []
+        for layer in self._layers[first:]:
+            x = layer(x)
+            outputs.append(x)
+        return outputs
 
     def compile_current(self) -> bool:
-        """Trace the current layer's call on the current input into a TensorFlow graph
+        """Trace the call of the layers from the last edited one on into a TensorFlow graph
         (``tf.function``), so later weight edits skip Keras's eager bookkeeping (about half
         the time of a 512x512 call). Tracing takes tens of milliseconds, so the engine does
-        it while idle; until then, and after any change of layer or image, the layer is
+        it while idle; until then, and after any change of layer or image, the layers are
         called eagerly. Returns whether it traced. Weights stay variables: assigning new
         ones needs no new trace."""
-        if (self._layer is None or self._input_tensor is None
+        first = self.last_first_layer
+        if (not self._layers or self._input_tensor is None or self._valid != len(self._layers)
                 or keras.backend.backend() != "tensorflow"
-                or (self._compiled is not None and self._compiled[0] == self._compile_key())):
+                or self._compile_key(first) in self._compiled):
             return False
         import tensorflow as tf
 
-        function = tf.function(self._layer.__call__, reduce_retracing=True)
-        function(self._input_tensor)  # trace now
-        self._compiled = (self._compile_key(), function)
+        layers = tuple(self._layers[first:])
+
+        def call(x):
+            outputs = []
+            for layer in layers:
+                x = layer(x)
+                outputs.append(x)
+            return outputs
+
+        function = tf.function(call, reduce_retracing=True)
+        start = self._input_tensor if first == 0 else self._outputs[first - 1]
+        function(start)  # trace now
+        self._compiled[self._compile_key(first)] = function
         return True
 
-    def _compile_key(self) -> tuple:
-        return self._layer_config, self._input_version
+    def _compile_key(self, first: int) -> tuple:
+        return first, tuple(self._configs), self._input_version
 
-    def _assign_weights(self, layer: keras.layers.Conv2D, spec: ConvSpec) -> None:
-        """Assign straight to the layer's variables (cheaper than set_weights), and only
-        what changed."""
-        held = self._weights
-        if held is None or not np.array_equal(held[0], spec.kernel):
-            layer.kernel.assign(spec.keras_kernel())
-        if held is None or held[1] != spec.bias:
-            layer.bias.assign(np.array([spec.bias], np.float32))
-        self._weights = (spec.kernel, spec.bias)
 
-    def _layer_for(self, spec: ConvSpec) -> keras.layers.Conv2D:
-        config = spec.layer_config()
-        if config != self._layer_config:
-            layer = keras.layers.Conv2D(
-                filters=1, kernel_size=spec.kernel_size, strides=spec.strides,
-                padding=spec.padding, dilation_rate=spec.dilation,
-                activation=spec.activation, use_bias=True)
-            layer.build((None, None, None, spec.channels))
-            self._layer, self._layer_config, self._weights = layer, config, None
-            # A traced call belongs to the layer it was traced on: going back to an earlier
-            # configuration builds a new layer, which that old graph would never read.
-            self._compiled = None
-            self.layer_builds += 1
-        return self._layer
+def _same_weights(held, spec) -> bool:
+    if isinstance(spec, ConvSpec):
+        return (isinstance(held, ConvSpec) and np.array_equal(held.kernel, spec.kernel)
+                and np.array_equal(held.bias, spec.bias))
+    return True
+
+
+def run_model(image: LoadedImage | np.ndarray, model: ModelSpec) -> list[np.ndarray]:
+    """One-off run through fresh layers (scripts and the command line): every layer's output."""
+    return KerasModelRunner().run(image, model)
 
 
 def convolve(image: LoadedImage | np.ndarray, spec: ConvSpec) -> np.ndarray:
-    """One-off convolution through a fresh layer (scripts and the command line)."""
-    return KerasConvolver().convolve(image, spec)
+    """One Conv2D, once: its (1, H_out, W_out, F) float32 output."""
+    return run_model(image, single_conv(spec))[-1]

@@ -24,7 +24,8 @@ from multiprocessing import shared_memory
 import numpy as np
 
 from engine.images.loading import LoadedImage
-from engine.model.spec import ConvSpec, ConvSpecError, output_shape, validate
+from engine.model.errors import LayerSpecError
+from engine.model.network import ModelSpec
 
 #: How long the window waits for a reply before declaring the engine stuck (first call
 #: includes TensorFlow's import).
@@ -47,15 +48,15 @@ def serve(connection) -> None:
     """The engine loop: import Keras, say so, then answer requests until told to stop."""
     started = time.perf_counter()
     try:
-        from engine.backend.keras_model import KerasConvolver
+        from engine.backend.keras_model import KerasModelRunner
 
-        convolver = KerasConvolver()
+        runner = KerasModelRunner()
     except BaseException as exc:  # any import failure is reported, not raised
         connection.send(("failed", f"{type(exc).__name__}: {exc}"))
         return
     connection.send(("ready", time.perf_counter() - started))
     input_name = None
-    output: tuple[str, shared_memory.SharedMemory | None, np.ndarray | None] = ("", None, None)
+    outputs: list[tuple[str, shared_memory.SharedMemory, np.ndarray]] = []
     while True:
         try:
             message = connection.recv()
@@ -63,31 +64,33 @@ def serve(connection) -> None:
             return
         if message[0] == "stop":
             return
-        _, (in_name, in_shape), (out_name, out_shape), spec = message
+        _, (in_name, in_shape), out_refs, model = message
         started = time.perf_counter()
         try:
             if in_name != input_name:
-                _read_input(convolver, in_name, in_shape)
+                _read_input(runner, in_name, in_shape)
                 input_name = in_name
-            if out_name != output[0] or output[2].shape != tuple(out_shape):
-                _close(output[1])
-                output = (out_name, *_attach(out_name, tuple(out_shape)))
-            convolver.convolve_input(spec, out=output[2])
-            connection.send(("ok", (time.perf_counter() - started, convolver.last_call_seconds)))
+            if [(name, tuple(shape)) for name, shape in out_refs] != [
+                    (name, array.shape) for name, _, array in outputs]:
+                for _, block, _ in outputs:
+                    _close(block)
+                outputs = [(name, *_attach(name, tuple(shape))) for name, shape in out_refs]
+            runner.run_input(model, outs=[array for _, _, array in outputs])
+            connection.send(("ok", (time.perf_counter() - started, runner.last_call_seconds)))
             if not connection.poll(0):  # idle: make the next weight edit cheaper
-                convolver.compile_current()
-        except ConvSpecError as exc:
+                runner.compile_current()
+        except LayerSpecError as exc:
             connection.send(("spec", str(exc)))
         except Exception as exc:  # reported to the window; the loop goes on
             connection.send(("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
 
 
-def _read_input(convolver, name: str, shape: tuple[int, ...]) -> None:
-    """Hand the image to the convolver (TensorFlow copies it) and let go of the block, so
-    the image is held once here, not twice."""
+def _read_input(runner, name: str, shape: tuple[int, ...]) -> None:
+    """Hand the image to the runner (TensorFlow copies it) and let go of the block, so the
+    image is held once here, not twice."""
     block, pixels = _attach(name, tuple(shape))
     try:
-        convolver.set_input(pixels)
+        runner.set_input(pixels)
     finally:
         del pixels
         _close(block)
@@ -155,7 +158,7 @@ def _adopt_or_launch() -> tuple:
 
 
 class EngineProcess:
-    """``convolve(image, spec)`` like KerasConvolver, computed in the engine process."""
+    """``run(image, model)`` like KerasModelRunner, computed in the engine process."""
 
     def __init__(self, start: bool = True) -> None:
         self._process = None
@@ -163,7 +166,7 @@ class EngineProcess:
         self._input: _SharedArray | None = None
         self._input_source: np.ndarray | None = None
         self._input_name = ""
-        self._output: _SharedArray | None = None
+        self._outputs: list[_SharedArray] = []
         self.import_seconds: float | None = None  # TensorFlow + Keras import, in the process
         self.last_call_seconds = 0.0  # the bare ``layer(x)`` inside the last convolve
         self._aborted = False
@@ -201,24 +204,24 @@ class EngineProcess:
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
-    def convolve(self, image: LoadedImage | np.ndarray, spec: ConvSpec) -> np.ndarray:
-        """The layer's output, float32 (1, H_out, W_out, 1), owned by the caller.
+    def run(self, image: LoadedImage | np.ndarray, model: ModelSpec) -> list[np.ndarray]:
+        """Every layer's output, float32 (1, H, W, C) each, owned by the caller.
 
-        Raises ConvSpecError for settings Keras refuses, EngineStopped if the process died
+        Raises LayerSpecError for settings Keras refuses, EngineStopped if the process died
         (the next call starts a new one) and RuntimeError for any other engine fault."""
         pixels = image.pixels if isinstance(image, LoadedImage) else np.asarray(image)
-        channels = 1 if pixels.ndim == 2 else pixels.shape[2]
-        validate(spec, pixels.shape[:2], channels)
+        input_shape = (1, pixels.shape[0], pixels.shape[1],
+                       1 if pixels.ndim == 2 else pixels.shape[2])
+        model.check(input_shape)
         if self._pipe is None:
             self.start()
         input_ref = self._share_input(pixels)
-        shape = output_shape(pixels.shape[:2], spec)
-        if self._output is None or self._output.array.shape != shape:
-            if self._output is not None:
-                self._output.release()
-            self._output = _SharedArray(shape)
+        shapes = [tuple(shape) for shape in model.output_shapes(input_shape)]
+        if [out.array.shape for out in self._outputs] != shapes:
+            self._release_outputs()
+            self._outputs = [_SharedArray(shape) for shape in shapes]
         try:
-            self._pipe.send(("convolve", input_ref, self._output.ref, spec))
+            self._pipe.send(("run", input_ref, [out.ref for out in self._outputs], model))
         except (BrokenPipeError, OSError) as exc:
             self._lost()
             raise EngineStopped("The engine process stopped; it restarts on the next "
@@ -227,10 +230,15 @@ class EngineProcess:
         if kind == "ok":
             self.last_call_seconds = detail[1]
             self._release_input_block()  # the engine has its own copy of the image now
-            return self._output.array.copy()
+            return [out.array.copy() for out in self._outputs]
         if kind == "spec":
-            raise ConvSpecError(detail)
+            raise LayerSpecError(detail)
         raise RuntimeError(detail)
+
+    def _release_outputs(self) -> None:
+        for out in self._outputs:
+            out.release()
+        self._outputs = []
 
     def _share_input(self, pixels: np.ndarray) -> tuple[str, tuple[int, ...]]:
         """The image's block name and shape. Only a new image is copied into shared memory;
@@ -278,9 +286,8 @@ class EngineProcess:
             self._pipe.close()
         self._process, self._pipe = None, None
         self._release_input_block()
-        if self._output is not None:
-            self._output.release()
-        self._output = self._input_source = None
+        self._release_outputs()
+        self._input_source = None
 
 
 def engine_mode() -> str:

@@ -1,7 +1,8 @@
 """The headless ``convolve`` command: the same Keras layer as the window, for scripts and tests.
 
-Prints the output shape on the first line of stdout, e.g. ``(1, 255, 510, 1)``. Bad input
-exits 1 with one ``error: ...`` line on stderr; usage mistakes exit 2 (argparse).
+Prints the output shape on the first line of stdout, e.g. ``(1, 255, 510, 1)`` or, with four
+filters, ``(1, 510, 510, 4)``. Bad input exits 1 with one ``error: ...`` line on stderr; usage
+mistakes exit 2 (argparse).
 """
 
 from __future__ import annotations
@@ -10,13 +11,20 @@ import argparse
 import sys
 from pathlib import Path
 
-from engine.images.display import MAPPINGS, render
+import numpy as np
+
+from engine.arithmetic.sizes import format_shape
+from engine.images.display import MAPPINGS, render, render_grid
 from engine.images.loading import COLOR_MODES, ImageLoadError, load_image
-from engine.kernels.edits import to_channels
+from engine.kernels.files import KernelFileError, load_weights_npy
 from engine.kernels.text import parse_kernel
-from engine.model.spec import ACTIVATIONS, ConvSpec, ConvSpecError, format_shape, validate
+from engine.model.conv import ACTIVATIONS, MAX_FILTERS, ConvSpec, check_conv
+from engine.model.errors import LayerSpecError
+from engine.model.network import single_conv
 from engine.storage.atomic import SaveError, atomic_write_bytes, save_npy, save_png
 from engine.teaching.codegen import keras_script
+
+DEFAULT_KERNEL = "1 1 1; 1 1 1; 1 1 1"
 
 OUTPUT_SUFFIXES = (".npy", ".png")
 
@@ -26,13 +34,18 @@ def build_parser() -> argparse.ArgumentParser:
         prog="convscope convolve",
         description="Run an image through a real Keras Conv2D and report the output shape.")
     parser.add_argument("image", help="image file (any format Pillow reads)")
-    parser.add_argument("--kernel", default="1 1 1; 1 1 1; 1 1 1",
-                        help='rows separated by ";", values by spaces or commas '
-                             '(default: "1 1 1; 1 1 1; 1 1 1")')
+    parser.add_argument("--kernel", action="append", metavar="K",
+                        help='one filter: rows separated by ";", values by spaces or commas '
+                             f'(default: "{DEFAULT_KERNEL}"); give it several times for '
+                             'several filters, all of one size')
+    parser.add_argument("--weights", type=Path, metavar="W.npy",
+                        help="the kernel in Keras layout (rows, cols, channels, filters) from "
+                             "a .npy file, instead of --kernel (channels must match --color)")
     parser.add_argument("--strides", nargs=2, type=int, default=(1, 1), metavar=("SH", "SW"))
     parser.add_argument("--padding", choices=("valid", "same"), default="valid")
     parser.add_argument("--dilation", nargs=2, type=int, default=(1, 1), metavar=("DH", "DW"))
-    parser.add_argument("--bias", type=float, default=0.0)
+    parser.add_argument("--bias", type=float, nargs="+", default=[0.0], metavar="B",
+                        help="one bias for every filter, or one per filter (default: 0)")
     parser.add_argument("--activation", choices=ACTIVATIONS, default="linear")
     parser.add_argument("--color", choices=COLOR_MODES, default="gray",
                         help="gray: one channel (Pillow 'L'); rgb: three channels, the kernel "
@@ -43,23 +56,56 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--emit-code", type=Path, metavar="FILE.py",
                         help="also write the Keras script that reproduces this output")
     parser.add_argument("-o", "--output", type=Path,
-                        help="save the raw float32 output (.npy) or the displayed image (.png)")
+                        help="save the raw float32 output (.npy, shape (1, H, W, filters)) or "
+                             "the displayed image (.png; every feature map side by side when "
+                             "there are several filters)")
     return parser
+
+
+def layer_from_args(args: argparse.Namespace) -> ConvSpec:
+    """The Conv2D the arguments describe; LayerSpecError or KernelFileError for any mismatch
+    (ragged kernels, wrong channels, wrong number of biases, too many filters)."""
+    channels = 3 if args.color == "rgb" else 1
+    if args.weights is not None:
+        if args.kernel:
+            raise LayerSpecError("Give the kernel either with --kernel or with --weights, "
+                                 "not both.")
+        kernel = load_weights_npy(args.weights)
+        if kernel.shape[2] != channels:
+            raise LayerSpecError(
+                f"{args.weights.name} has {kernel.shape[2]} input channel(s) but --color "
+                f"{args.color} gives the layer {channels}.")
+    else:
+        planes = [parse_kernel(text) for text in (args.kernel or [DEFAULT_KERNEL])]
+        sizes = {plane.shape for plane in planes}
+        if len(sizes) > 1:
+            raise LayerSpecError(
+                "Every --kernel must have the same size (a layer's filters share one kernel "
+                f"size), not {', '.join(f'{r}x{c}' for r, c in (p.shape for p in planes))}.")
+        kernel = np.repeat(np.stack(planes, axis=-1)[:, :, None, :], channels, axis=2)
+    filters = kernel.shape[3]
+    if filters > MAX_FILTERS:
+        raise LayerSpecError(f"{filters} filters: ConvScope shows at most {MAX_FILTERS}.")
+    if len(args.bias) not in (1, filters):
+        raise LayerSpecError(f"--bias takes one value, or one per filter ({filters}), not "
+                             f"{len(args.bias)}.")
+    bias = args.bias[0] if len(args.bias) == 1 else np.array(args.bias, np.float32)
+    spec = ConvSpec(kernel=kernel, strides=tuple(args.strides), padding=args.padding,
+                    dilation=tuple(args.dilation), bias=bias, activation=args.activation)
+    check_conv(spec)  # refuse bad settings before paying for the TensorFlow import
+    return spec
 
 
 def run(args: argparse.Namespace) -> tuple[int, ...]:
     """Do the work; raises the project's own errors for bad input."""
     if args.output is not None and args.output.suffix.lower() not in OUTPUT_SUFFIXES:
         raise SaveError(f"-o must end in .npy or .png, not {args.output.name!r}.")
-    channels = 3 if args.color == "rgb" else 1
-    spec = ConvSpec(kernel=to_channels(parse_kernel(args.kernel), channels),
-                    strides=tuple(args.strides), padding=args.padding,
-                    dilation=tuple(args.dilation), bias=args.bias, activation=args.activation)
-    validate(spec)  # refuse bad settings before paying for the TensorFlow import
+    spec = layer_from_args(args)
     image = load_image(args.image, color=args.color)
-    validate(spec, image.hw, image.channels)
+    model = single_conv(spec)
+    model.check(image.nhwc_shape)
     if args.emit_code is not None:
-        script = keras_script(spec, str(Path(args.image).resolve()), args.color)
+        script = keras_script(model, str(Path(args.image).resolve()), args.color)
         atomic_write_bytes(args.emit_code, script.encode("utf-8"))
 
     from engine.backend.keras_model import convolve  # imports TensorFlow
@@ -70,7 +116,8 @@ def run(args: argparse.Namespace) -> tuple[int, ...]:
         if args.output.suffix.lower() == ".npy":
             save_npy(args.output, output)
         else:
-            save_png(args.output, render(output[0, :, :, 0], args.display))
+            maps = [render(output[0, :, :, f], args.display) for f in range(output.shape[3])]
+            save_png(args.output, maps[0] if len(maps) == 1 else render_grid(maps))
     return output.shape
 
 
@@ -78,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         run(args)
-    except (ConvSpecError, ImageLoadError, SaveError) as exc:
+    except (LayerSpecError, KernelFileError, ImageLoadError, SaveError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except ImportError as exc:  # TensorFlow or Keras missing or broken

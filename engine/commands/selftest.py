@@ -18,9 +18,11 @@ from typing import TextIO
 
 import numpy as np
 
+from engine.arithmetic.sizes import format_shape
 from engine.images.loading import LoadedImage, load_image
-from engine.kernels.presets import box, glorot_uniform
-from engine.model.spec import ConvSpec, format_shape
+from engine.kernels.edits import keras_kernel
+from engine.kernels.presets import box, random_kernel
+from engine.model.conv import ConvSpec
 from engine.storage.resources import default_sample
 
 LESSON_STRIDES = (2, 1)
@@ -58,7 +60,7 @@ def check_sample() -> tuple[str, LoadedImage]:
 def check_lesson_shape(image: LoadedImage) -> str:
     from engine.backend.keras_model import convolve  # imports TensorFlow
 
-    spec = ConvSpec(kernel=glorot_uniform((3, 3)), strides=LESSON_STRIDES)
+    spec = ConvSpec(kernel=random_kernel((3, 3), 1, 1, seed=0), strides=LESSON_STRIDES)
     output = convolve(image, spec)
     if output.shape != LESSON_SHAPE:
         raise CheckFailed(f"output shape {format_shape(output.shape)}, "
@@ -71,7 +73,7 @@ def check_lesson_shape(image: LoadedImage) -> str:
 def check_box_sum(image: LoadedImage) -> str:
     from engine.backend.keras_model import convolve
 
-    output = convolve(image, ConvSpec(kernel=box((3, 3)), strides=LESSON_STRIDES))
+    output = convolve(image, ConvSpec(kernel=keras_kernel(box((3, 3))), strides=LESSON_STRIDES))
     want = box_sum(image.pixels, 3, LESSON_STRIDES)
     if output.shape != want.shape:
         raise CheckFailed(f"shape {format_shape(output.shape)}, NumPy gives "

@@ -153,9 +153,34 @@ def to_uint8(values: np.ndarray, levels: tuple[float, float]) -> np.ndarray:
     return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
 
 
-def render(values: np.ndarray, mode: str) -> np.ndarray:
-    """The (H, W) values as the screen shows them: (H, W) uint8 gray for auto and clip,
-    (H, W, 3) uint8 RGB for the colour-mapped modes (for PNG export)."""
-    levels, lut = map_levels(values, mode)
+def render_levels(values: np.ndarray, levels: tuple[float, float],
+                  lut: np.ndarray | None) -> np.ndarray:
+    """(H, W) values as the screen shows them with these levels: (H, W) uint8 gray without a
+    lookup table, (H, W, 3) uint8 RGB with one."""
     steps = to_uint8(values, levels)
     return steps if lut is None else lut[steps]
+
+
+def render(values: np.ndarray, mode: str) -> np.ndarray:
+    """The (H, W) values as the screen shows them with ``mode`` from their own range (PNG
+    export, the command line)."""
+    return render_levels(values, *map_levels(values, mode))
+
+
+#: Pixels between two maps in a grid picture, and their gray.
+GRID_GAP, GRID_GAP_GRAY = 4, 128
+
+
+def render_grid(maps: list[np.ndarray], columns: int | None = None) -> np.ndarray:
+    """Rendered feature maps (uint8, gray or RGB, one size) side by side in rows, as the
+    window's grid shows them, with a gray gap between; (H, W, 3) uint8."""
+    maps = [np.repeat(m[:, :, None], 3, axis=2) if m.ndim == 2 else m for m in maps]
+    columns = columns or int(np.ceil(np.sqrt(len(maps))))
+    rows = int(np.ceil(len(maps) / columns))
+    height, width = maps[0].shape[:2]
+    grid = np.full((rows * height + (rows - 1) * GRID_GAP,
+                    columns * width + (columns - 1) * GRID_GAP, 3), GRID_GAP_GRAY, np.uint8)
+    for index, image in enumerate(maps):
+        top, left = (index // columns) * (height + GRID_GAP), (index % columns) * (width + GRID_GAP)
+        grid[top:top + height, left:left + width] = image
+    return grid

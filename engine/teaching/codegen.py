@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.arithmetic.sizes import format_shape
 from engine.images.loading import WIDE_MODES
-from engine.model.spec import ConvSpec, format_shape
+from engine.kernels.edits import channels_identical
+from engine.model.conv import ConvSpec
+from engine.model.network import ModelSpec
 
 
 def float_literal(value: float) -> str:
@@ -31,17 +34,26 @@ def plane_literal(plane: np.ndarray) -> str:
 
 
 def _kernel_lines(spec: ConvSpec) -> list[str]:
-    shape = format_shape(spec.weights_shape)
-    if spec.channels == 1:
-        return [f"kernel = np.array({plane_literal(spec.kernel)}, dtype=np.float32)",
-                f"kernel = kernel.reshape{shape}"]
-    suffixes = "rgb" if spec.channels == 3 else range(spec.channels)
-    names = [f"weights_{c}" for c in suffixes]
-    lines = [f"{name} = {plane_literal(spec.kernel[:, :, c])}" for c, name in enumerate(names)]
-    return [*lines,
-            f"kernel = np.stack([{', '.join(names)}], axis=-1).astype(np.float32)  "
-            "# one plane per input channel",
-            f"kernel = kernel.reshape{shape}  # summed over the channels by the layer"]
+    """The (kh, kw, C, F) kernel as one literal plane per filter (and per input channel
+    where the channels differ), in Keras's own layout."""
+    names = "RGB" if spec.channels == 3 else [str(c) for c in range(spec.channels)]
+    lines = [f"kernel = np.zeros({format_shape(spec.weights_shape)}, dtype=np.float32)  "
+             f"# (rows, cols, in_channels, filters)"]
+    for f in range(spec.filters):
+        block = spec.kernel[:, :, :, f]
+        if channels_identical(block):
+            every = " on every input channel" if spec.channels > 1 else ""
+            lines.append(f"kernel[:, :, :, {f}] = np.array({plane_literal(block[:, :, 0])})"
+                         f"[:, :, np.newaxis]  # filter {f}{every}")
+            continue
+        for c in range(spec.channels):
+            lines.append(f"kernel[:, :, {c}, {f}] = {plane_literal(block[:, :, c])}  "
+                         f"# filter {f}, channel {names[c]}")
+    return lines
+
+
+def _bias_literal(spec: ConvSpec) -> str:
+    return "[" + ", ".join(float_literal(b) for b in spec.bias) + "]"
 
 
 def _loader_lines(color: str) -> list[str]:
@@ -93,9 +105,12 @@ def _loading_lines(image_path: str | None, color: str) -> list[str]:
             "x = x[np.newaxis]  # NHWC: (1, H, W, channels)"]
 
 
-def keras_script(spec: ConvSpec, image_path: str | None, color: str = "gray") -> str:
-    """The complete script for ``spec`` applied to the image at ``image_path``."""
+def keras_script(model: ModelSpec, image_path: str | None, color: str = "gray") -> str:
+    """The complete script for ``model`` (one Conv2D) applied to the image at
+    ``image_path``."""
+    spec = model.layers[0]
     channels = "1 channel" if spec.channels == 1 else f"{spec.channels} channels"
+    filters = "1 filter" if spec.filters == 1 else f"{spec.filters} filters"
     lines = [
         '"""Reproduces a ConvScope output with a real Keras Conv2D.',
         "",
@@ -115,19 +130,19 @@ def keras_script(spec: ConvSpec, image_path: str | None, color: str = "gray") ->
         *_loading_lines(image_path, color),
         "",
         "layer = keras.layers.Conv2D(",
-        f"    filters=1, kernel_size={spec.kernel_size}, strides={spec.strides},",
+        f"    filters={spec.filters}, kernel_size={spec.kernel_size}, strides={spec.strides},",
         f"    padding={spec.padding!r}, dilation_rate={spec.dilation},",
         f"    activation={spec.activation!r}, use_bias=True)",
-        f"layer.build((None, None, None, {spec.channels}))  # {channels} in, 1 filter out",
+        f"layer.build((None, None, None, {spec.channels}))  # {channels} in, {filters} out",
         "",
         f"# Keras stores the kernel as (rows, cols, in_channels, filters) = "
         f"{format_shape(spec.weights_shape)}",
         *_kernel_lines(spec),
-        f"bias = np.array([{float_literal(spec.bias)}], dtype=np.float32)  # shape (1,)",
+        f"bias = np.array({_bias_literal(spec)}, dtype=np.float32)  # shape ({spec.filters},)",
         "layer.set_weights([kernel, bias])",
         "",
         "y = keras.ops.convert_to_numpy(layer(keras.ops.convert_to_tensor(x)))",
-        "print(tuple(int(v) for v in y.shape))  # NHWC: (1, H_out, W_out, 1)",
+        "print(tuple(int(v) for v in y.shape))  # NHWC: (1, H_out, W_out, filters)",
         "if len(sys.argv) > 1:",
         "    np.save(sys.argv[1], y.astype(np.float32))",
         "",

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.arithmetic.shapes import shape_lines
+from engine.arithmetic.sizes import format_shape
 from engine.formatting import format_number
-from engine.kernels.edits import to_channels
-from engine.kernels.presets import box, glorot_uniform
-from engine.model.spec import ConvSpec, format_shape, output_shape
+from engine.kernels.edits import keras_kernel
+from engine.kernels.presets import box, random_kernel
+from engine.model.conv import ConvSpec
 
 LESSON_IMAGE = "ascent.png"
 
@@ -24,24 +25,25 @@ LESSON_IMAGE = "ascent.png"
 @dataclass(frozen=True)
 class LessonStep:
     title: str
-    changes: dict = field(default_factory=dict)  # ConvSpec fields this step sets
+    #: ConvSpec fields this step sets; "kernel" is a (kh, kw) plane put on every input
+    #: channel (and filter), "filters" a filter count.
+    changes: dict = field(default_factory=dict)
 
 
-def _weights_grid(kernel: np.ndarray) -> str:
-    rows = kernel if kernel.ndim == 2 else kernel[:, :, 0]
-    return "\n".join("  [" + ", ".join(format_number(v) for v in row) + "]" for row in rows)
+def _weights_grid(plane: np.ndarray) -> str:
+    return "\n".join("  [" + ", ".join(format_number(v) for v in row) + "]" for row in plane)
 
 
 class Lesson:
     """The four steps, with one random kernel drawn when the lesson starts (``seed``)."""
 
-    def __init__(self, seed: int | None = None) -> None:
+    def __init__(self, seed: int = 0) -> None:
         self.seed = seed
-        self.random_kernel = glorot_uniform((3, 3), seed=seed)
+        self.random_kernel = random_kernel((3, 3), 1, 1, seed)[:, :, 0, 0]
         self.steps = [
             LessonStep("1. An untrained Conv2D", dict(
-                kernel=self.random_kernel, strides=(2, 1), padding="valid", dilation=(1, 1),
-                bias=0.0, activation="linear")),
+                kernel=self.random_kernel, filters=1, strides=(2, 1), padding="valid",
+                dilation=(1, 1), bias=0.0, activation="linear")),
             LessonStep("2. The layer's weights"),
             LessonStep("3. All ones: a blur", dict(kernel=box((3, 3)))),
             LessonStep("4. Same padding", dict(strides=(1, 1), padding="same")),
@@ -64,7 +66,7 @@ class Lesson:
 
     def text_for(self, index: int, image_hw: tuple[int, int], spec: ConvSpec) -> str:
         """The step's sentences, with the numbers of ``spec`` on ``image_hw``."""
-        shape = format_shape(output_shape(image_hw, spec))
+        shape = format_shape(spec.output_shape((1, *image_hw, spec.channels)))
         source = format_shape((1, *image_hw, spec.channels))
         if index == 0:
             return (
@@ -77,8 +79,9 @@ class Lesson:
                 f"The layer has two weights: a kernel of shape "
                 f"{format_shape(spec.weights_shape)} (rows, columns, input channels, filters) "
                 f"and a bias of shape (1,). The kernel is the table on the right; nothing was "
-                f"trained, so these numbers are random:\n{_weights_grid(spec.kernel)}\n"
-                f"bias = [{format_number(spec.bias)}]")
+                f"trained, so these numbers are random:\n"
+                f"{_weights_grid(spec.kernel[:, :, 0, 0])}\n"
+                f"bias = [{', '.join(format_number(b) for b in spec.bias)}]")
         if index == 2:
             taps = spec.kernel_size[0] * spec.kernel_size[1]
             return (
@@ -95,8 +98,13 @@ class Lesson:
 
 
 def _apply(current: ConvSpec, changes: dict) -> ConvSpec:
-    """A step's changes on top of ``current``. A step's kernel is written for one channel;
-    if the student has switched to RGB it goes on every channel, so the layer still runs."""
-    if "kernel" in changes and current.channels > 1:
-        changes = {**changes, "kernel": to_channels(changes["kernel"], current.channels)}
+    """A step's changes on top of ``current``. A step's kernel is written as one plane: it
+    goes on every input channel (if the student has switched to RGB) and every filter, so
+    the layer still runs."""
+    changes = dict(changes)
+    filters = changes.pop("filters", current.filters)
+    if "kernel" in changes:
+        changes["kernel"] = keras_kernel(changes["kernel"], current.channels, filters)
+        if filters != current.filters and "bias" not in changes:
+            changes["bias"] = 0.0
     return current.with_changes(**changes)

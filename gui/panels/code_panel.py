@@ -40,7 +40,7 @@ class CodePanel(QWidget):
 
         self.copy.clicked.connect(self.copy_to_clipboard)
         self._stale = True  # the state changed since the script was written
-        state.specChanged.connect(self.refresh)
+        state.modelChanged.connect(self.refresh)
         state.imageChanged.connect(self.refresh)
 
     @property
@@ -62,7 +62,7 @@ class CodePanel(QWidget):
 
     def _write(self) -> None:
         self._stale = False
-        script = keras_script(self.state.spec, self.state.image_path, self.state.color)
+        script = keras_script(self.state.model, self.state.image_path, self.state.color)
         if script != self.view.toPlainText():
             scroll = self.view.verticalScrollBar().value()
             self.view.setPlainText(script)

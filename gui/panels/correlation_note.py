@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from engine.arithmetic.shapes import flipped_kernel
 from engine.formatting import format_number
-from engine.model.spec import ConvSpec
+from engine.model.conv import ConvSpec
 from gui.state import AppState
 
 NOTE = ("Keras's Conv2D computes a cross-correlation: output[i, j] = sum over a, b of "
@@ -22,10 +22,9 @@ NOTE = ("Keras's Conv2D computes a cross-correlation: output[i, j] = sum over a,
         "trained network simply learns its weights the other way round.")
 
 
-def kernel_grid(kernel: np.ndarray) -> str:
-    """The kernel's rows as aligned text (the first channel of a multi-channel kernel)."""
-    rows = kernel if kernel.ndim == 2 else kernel[:, :, 0]
-    cells = [[format_number(v) for v in row] for row in rows]
+def kernel_grid(plane: np.ndarray) -> str:
+    """A (kh, kw) plane's rows as aligned text."""
+    cells = [[format_number(v) for v in row] for row in plane]
     width = max(len(cell) for row in cells for cell in row)
     return "\n".join("  ".join(cell.rjust(width) for cell in row) for row in cells)
 
@@ -84,19 +83,22 @@ class CorrelationNote(QWidget):
         self.show_flipped.toggled.connect(self.grids.setVisible)
         self.use_flipped.clicked.connect(self._use_flipped)
         state.specChanged.connect(self.refresh)
+        state.selectionChanged.connect(lambda *_: self.refresh())
         self.refresh(state.spec)
 
     def refresh(self, spec: ConvSpec | None = None) -> None:
-        kernel = (spec or self.state.spec).kernel
-        flipped = flipped_kernel(kernel)
-        self.kernel_text.setText(kernel_grid(kernel))
-        self.flipped_text.setText(kernel_grid(flipped))
-        channels = " (every channel is flipped the same way)" if kernel.ndim == 3 else ""
+        spec = spec or self.state.spec
+        weights = spec.kernel[..., self.state.selected_filter]  # (kh, kw, C)
+        flipped = flipped_kernel(weights)
+        self.kernel_text.setText(kernel_grid(weights[:, :, 0]))
+        self.flipped_text.setText(kernel_grid(flipped[:, :, 0]))
+        channels = " (every channel is flipped the same way)" if spec.channels > 1 else ""
         self.verdict.setText(
             "This kernel is symmetric under the flip: correlation and convolution give the "
-            "same output." if np.array_equal(kernel, flipped) else
+            "same output." if np.array_equal(weights, flipped) else
             f"This kernel changes when flipped{channels}: a textbook convolution would give a "
             f"different output from the one shown.")
 
     def _use_flipped(self) -> None:
-        self.state.update_spec(kernel=flipped_kernel(self.state.spec.kernel).copy())
+        weights = self.state.spec.kernel[..., self.state.selected_filter]
+        self.state.set_filter_weights(flipped_kernel(weights).copy())

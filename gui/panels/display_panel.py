@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
 from engine.formatting import format_number
 from engine.images.display import MAPPING_LABELS, MAPPINGS, ValueSummary, to_uint8
-from gui.requests import ConvResult
+from gui.requests import ModelResult
 from gui.state import AppState, signals_blocked
 
 BAR_STEPS = 256
@@ -58,11 +58,13 @@ class DisplayPanel(QWidget):
         layout.addWidget(self.range_label)
         layout.addWidget(self.plot, stretch=1)
 
-        self.summary: ValueSummary | None = None
-        self._stale = False  # a summary or mapping arrived while the tab was hidden
+        self.result: ModelResult | None = None
+        self._stale = False  # a result or mapping arrived while the tab was hidden
         self.mapping.currentIndexChanged.connect(
             lambda _i: state.set_display_mapping(self.mapping.currentData()))
         state.displayMappingChanged.connect(self.show_mapping)
+        state.selectionChanged.connect(lambda *_: self._redraw())
+        state.sharedScaleChanged.connect(lambda *_: self._redraw())
         self.show_mapping(state.display_mapping)
 
     def show_mapping(self, mode: str) -> None:
@@ -70,9 +72,18 @@ class DisplayPanel(QWidget):
             self.mapping.setCurrentIndex(self.mapping.findData(mode))
         self._redraw()
 
-    def show_result(self, result: ConvResult) -> None:
-        self.summary = result.value_summary()
+    def show_result(self, result: ModelResult) -> None:
+        self.result = result
         self._redraw()
+
+    def _shown(self) -> tuple[int, int]:
+        layer = min(self.state.selected_layer, len(self.result.outputs) - 1)
+        return layer, min(self.state.selected_filter, self.result.map_count(layer) - 1)
+
+    @property
+    def summary(self) -> ValueSummary | None:
+        """Range and histogram of the feature map on screen."""
+        return None if self.result is None else self.result.summary(*self._shown())
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
@@ -81,18 +92,22 @@ class DisplayPanel(QWidget):
 
     @property
     def levels(self) -> tuple[float, float] | None:
-        if self.summary is None:
+        if self.result is None:
             return None
-        return self.summary.levels(self.state.display_mapping)[0]
+        return self._levels()[0]
+
+    def _levels(self):
+        return self.result.levels(*self._shown(), self.state.display_mapping,
+                                  self.state.shared_scale)
 
     def _redraw(self) -> None:
-        summary = self.summary
-        if summary is None:
+        if self.result is None:
             return
         self._stale = not self.isVisible()
         if self._stale:
             return
-        levels, lut = summary.levels(self.state.display_mapping)
+        summary = self.summary
+        levels, lut = self._levels()
         self.range_label.setText(f"true min {format_number(summary.minimum)}, "
                                  f"max {format_number(summary.maximum)}")
         counts, edges = summary.counts, summary.edges

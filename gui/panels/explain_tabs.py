@@ -18,21 +18,22 @@ from gui.panels.overlays import WindowOverlay
 from gui.panels.pixel_inspector import PixelInspector
 from gui.panels.sliding_window import SlidingWindowPlayer
 from gui.pipeline import LivePipeline
-from gui.requests import ConvResult
+from gui.requests import ModelResult
 from gui.state import AppState
 
 
 class ExplainTabs(QTabWidget):
     def __init__(self, state: AppState, pipeline: LivePipeline, input_view: ImagePanel,
                  output_view: ImagePanel, open_lesson_image: Callable[[], object],
-                 seed: int | None = None, parent=None) -> None:
+                 parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("explainTabs")
+        self.state = state
         self.overlay = WindowOverlay(input_view, output_view)
-        self.inspector = PixelInspector(self.overlay)
+        self.inspector = PixelInspector(state, self.overlay)
         self.player = SlidingWindowPlayer()
         self.correlation = CorrelationNote(state)
-        self.lesson = LessonPanel(state, open_lesson_image, seed)
+        self.lesson = LessonPanel(state, open_lesson_image)
 
         inspect_tab = QWidget()
         inspect_layout = QVBoxLayout(inspect_tab)
@@ -51,8 +52,9 @@ class ExplainTabs(QTabWidget):
         self.setCurrentWidget(self.lesson)
         self.lesson.start()
 
-    def _on_output(self, result: ConvResult) -> None:
-        self.player.set_output_hw(result.output.shape[1:3])
+    def _on_output(self, result: ModelResult) -> None:
+        layer = min(self.state.selected_layer, len(result.outputs) - 1)
+        self.player.set_output_hw(result.output(layer).shape[1:3])
         self.inspector.show_result(result)
 
     def _on_step(self, row: int, col: int) -> None:

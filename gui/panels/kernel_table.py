@@ -1,4 +1,5 @@
-"""The editable kernel: one cell per weight, applied as soon as a cell is committed.
+"""The editable kernel of the selected filter: one cell per weight, applied as soon as a cell
+is committed.
 
 A cell that is not a usable number is refused where it is typed: it turns red, its tooltip
 says why, and the last valid kernel stays in force (the typed text stays visible so nothing
@@ -13,7 +14,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 
 from engine.formatting import format_number
 from engine.kernels.text import parse_number
-from engine.model.spec import ConvSpec, ConvSpecError
+from engine.model.conv import ConvSpec
+from engine.model.errors import LayerSpecError
 from gui.state import AppState, signals_blocked
 
 INVALID_BRUSH = QBrush(QColor("#f8c8c8"))
@@ -37,6 +39,7 @@ class KernelTable(QTableWidget):
             header.setMinimumSectionSize(36)
         self.itemChanged.connect(self._on_item_changed)
         state.specChanged.connect(self.show_spec)
+        state.selectionChanged.connect(self._on_selection)
         self.show_spec(state.spec)
 
     @property
@@ -44,12 +47,17 @@ class KernelTable(QTableWidget):
         return [(item.row(), item.column()) for item in self._items()
                 if item.data(Qt.ItemDataRole.UserRole)]
 
+    def _on_selection(self, _layer: int, _filter: int) -> None:
+        self._own_edit = False
+        self.show_spec(self.state.spec)
+
     def show_spec(self, spec: ConvSpec) -> None:
-        """Mirror the state's kernel. A refused cell keeps its text while the user edits other
-        cells; a kernel set from elsewhere (a preset, undo, a file) replaces it."""
-        if self.channel is not None and spec.channels == 1:
+        """Mirror the selected filter's weights. A refused cell keeps its text while the user
+        edits other cells; a kernel set from elsewhere (a preset, undo, a file, another
+        filter) replaces it."""
+        if self.channel is not None and spec.channels <= self.channel:
             return  # a per-channel table has no plane to show (it is hidden in gray mode)
-        kernel = spec.kernel if spec.kernel.ndim == 2 else spec.kernel[:, :, self.channel or 0]
+        kernel = spec.kernel[:, :, self.channel or 0, self.state.selected_filter]
         rows, cols = kernel.shape
         with signals_blocked(self):
             if (self.rowCount(), self.columnCount()) != (rows, cols):
@@ -74,7 +82,7 @@ class KernelTable(QTableWidget):
     def _on_item_changed(self, item: QTableWidgetItem) -> None:
         try:
             value = parse_number(item.text())
-        except ConvSpecError as exc:
+        except LayerSpecError as exc:
             self._mark(item, str(exc))
             self.entryRefused.emit(f"Kernel cell ({item.row()}, {item.column()}) not applied: "
                                    f"{exc}")

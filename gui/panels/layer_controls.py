@@ -1,20 +1,22 @@
-"""Input channels, strides, padding, dilation, bias and activation: the layer settings
-beside the kernel."""
+"""Input channels, filters, strides, padding, dilation, bias and activation: the layer
+settings beside the kernel."""
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QPushButton,
     QSpinBox,
     QWidget,
 )
 
-from engine.model.spec import ACTIVATIONS, MAX_ABS_WEIGHT, MAX_STEP, ConvSpec
+from engine.model.conv import ACTIVATIONS, MAX_ABS_WEIGHT, MAX_FILTERS, MAX_STEP, ConvSpec
 from gui.state import AppState, signals_blocked
 
 
@@ -44,6 +46,14 @@ class LayerControls(QWidget):
             "grayscale: the image enters as one channel (Pillow 'L').\n"
             "RGB: three channels; the kernel gets one plane per channel and the layer sums "
             "the three results into its one output channel.")
+        self.filter_count = QSpinBox()
+        self.filter_count.setObjectName("filterCount")
+        self.filter_count.setRange(1, MAX_FILTERS)
+        self.filter_count.setKeyboardTracking(False)  # typing "12" never drops to 1 filter
+        self.filter_count.setToolTip(
+            "Keras's filters: how many kernels the layer slides over the image, each making "
+            "one feature map (the output's last axis). New filters get untrained (random) "
+            "weights from the seed shown on the Kernel tab.")
         self.stride_rows = _step_spinbox("strideRows", "How many rows the window moves per step.")
         self.stride_cols = _step_spinbox("strideCols",
                                          "How many columns the window moves per step.")
@@ -59,7 +69,8 @@ class LayerControls(QWidget):
         self.bias.setObjectName("biasSpin")
         self.bias.setRange(-MAX_ABS_WEIGHT, MAX_ABS_WEIGHT)
         self.bias.setDecimals(6)  # as the kernel cells show: a loaded bias is not rounded
-        self.bias.setToolTip("Added to every output value after the weighted sum.")
+        self.bias.setToolTip("Added to every value of the selected filter's map after the "
+                             "weighted sum (each filter has its own bias).")
         self.dilation_rows = _step_spinbox(
             "dilationRows", "Rows between the kernel's taps (1: next to each other).")
         self.dilation_cols = _step_spinbox(
@@ -79,16 +90,20 @@ class LayerControls(QWidget):
         dilation.addWidget(self.dilation_rows)
         dilation.addWidget(self.dilation_cols)
         form.addRow("Input channels", self.channel_mode)
+        form.addRow("Filters", self.filter_count)
         form.addRow("Strides (rows, cols)", strides)
         form.addRow("Padding", self.padding_same)
         form.addRow("Dilation (rows, cols)", dilation)
-        form.addRow("Bias", self.bias)
+        self.bias_label = QLabel("Bias")
+        self.bias_label.setObjectName("biasLabel")
+        form.addRow(self.bias_label, self.bias)
         form.addRow("Activation", self.activation)
 
         self.stride_rows.valueChanged.connect(self._on_strides)
         self.stride_cols.valueChanged.connect(self._on_strides)
         self.padding_same.toggled.connect(self._on_padding)
-        self.bias.valueChanged.connect(lambda value: state.update_spec(bias=value))
+        self.bias.valueChanged.connect(self._on_bias)
+        self.filter_count.valueChanged.connect(state.set_filter_count)
         self.dilation_rows.valueChanged.connect(self._on_dilation)
         self.dilation_cols.valueChanged.connect(self._on_dilation)
         self.activation.currentTextChanged.connect(
@@ -96,6 +111,7 @@ class LayerControls(QWidget):
         self.channel_mode.currentIndexChanged.connect(
             lambda _index: self.colorRequested.emit(self.channel_mode.currentData()))
         state.specChanged.connect(self.show_spec)
+        state.selectionChanged.connect(lambda *_: self.show_spec(state.spec))
         state.colorChanged.connect(self.show_color)
         self.show_spec(state.spec)
         self.show_color(state.color)
@@ -106,7 +122,9 @@ class LayerControls(QWidget):
 
     def show_spec(self, spec: ConvSpec) -> None:
         with signals_blocked(self.stride_rows, self.stride_cols, self.padding_same, self.bias,
-                             self.dilation_rows, self.dilation_cols, self.activation):
+                             self.dilation_rows, self.dilation_cols, self.activation,
+                             self.filter_count):
+            self.filter_count.setValue(spec.filters)
             self.dilation_rows.setValue(spec.dilation[0])
             self.dilation_cols.setValue(spec.dilation[1])
             self.activation.setCurrentText(spec.activation)
@@ -115,7 +133,14 @@ class LayerControls(QWidget):
             self.padding_same.setChecked(spec.padding == "same")
             self.padding_same.setText(f"{spec.padding}  (click for "
                                       f"{'valid' if spec.padding == 'same' else 'same'})")
-            self.bias.setValue(spec.bias)
+            self.bias.setValue(float(spec.bias[self.state.selected_filter]))
+        self.bias_label.setText(f"Bias (filter {self.state.selected_filter})"
+                                if spec.filters > 1 else "Bias")
+
+    def _on_bias(self, value: float) -> None:
+        bias = np.array(self.state.spec.bias)
+        bias[self.state.selected_filter] = value
+        self.state.update_spec(bias=bias)
 
     def _on_strides(self) -> None:
         self.state.update_spec(strides=(self.stride_rows.value(), self.stride_cols.value()))

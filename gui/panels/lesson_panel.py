@@ -12,6 +12,7 @@ from html import escape
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from engine.model.network import single_conv
 from engine.teaching.lesson import LESSON_IMAGE, Lesson
 from gui.state import AppState
 
@@ -26,12 +27,12 @@ def as_html(text: str) -> str:
 
 class LessonPanel(QWidget):
     def __init__(self, state: AppState, open_lesson_image: Callable[[], object],
-                 seed: int | None = None, parent=None) -> None:
+                 parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("lessonPanel")
         self.state = state
         self.open_lesson_image = open_lesson_image
-        self.lesson = Lesson(seed)
+        self.lesson = Lesson(state.seed)
         self.index = 0
 
         self.title = QLabel("Next (or Help > Lesson) starts the classic Keras convolution lesson "
@@ -69,15 +70,15 @@ class LessonPanel(QWidget):
         self.back.clicked.connect(lambda: self.go_to(self.index - 1, exact=True))
         self.next.clicked.connect(self._on_next)
         self.again.clicked.connect(lambda: self.go_to(self.index, exact=True))
-        state.specChanged.connect(self.refresh)
+        state.modelChanged.connect(self.refresh)
         state.imageChanged.connect(self.refresh)
         self.started = False
         self._enable_buttons()
 
     def start(self) -> None:
-        """Step 1, with a fresh random kernel (or the window's seeded one)."""
-        if self.started:
-            self.lesson = Lesson(None)
+        """Step 1, with the untrained kernel of the seed the seed box shows (so a class
+        given one seed sees the same numbers)."""
+        self.lesson = Lesson(self.state.seed)
         self.started = True
         self.go_to(0)
 
@@ -96,7 +97,8 @@ class LessonPanel(QWidget):
                                 or image.channels != 1):
             self.open_lesson_image()
         settings = self.lesson.exact_spec if exact else self.lesson.spec_for
-        self.state.set_spec(settings(self.index, self.state.spec))
+        current = self.state.model.layers[0]
+        self.state.set_model(single_conv(settings(self.index, current)), selected_layer=0)
         self.refresh()
 
     def refresh(self, *_changed) -> None:
@@ -105,7 +107,7 @@ class LessonPanel(QWidget):
         self.title.setText(self.lesson.steps[self.index].title)
         self.counter.setText(f"Step {self.index + 1} of {len(self.lesson)}")
         self.text.setText(as_html(self.lesson.text_for(self.index, self.state.image.hw,
-                                                       self.state.spec)))
+                                                       self.state.model.layers[0])))
         self._enable_buttons()
 
     def _enable_buttons(self) -> None:

@@ -1,7 +1,8 @@
 """Why one output pixel has its value: every input x weight term, the sum, the bias.
 
 It explains the result on screen (its own image and settings, which may lag a fresh edit by
-a moment), so the number it arrives at is the number the output view shows. Hovering over the
+a moment) for the feature map on screen (the selected filter), so the number it arrives at is
+the number the output view shows. Hovering over the
 output inspects a pixel; clicking pins it until the next click, and the sliding-window
 animation pins the positions it steps through.
 """
@@ -30,7 +31,8 @@ from engine.arithmetic.receptive_field import (
 )
 from engine.formatting import format_number
 from gui.panels.overlays import WindowOverlay
-from gui.requests import ConvResult
+from gui.requests import ModelResult
+from gui.state import AppState
 
 HINT = "Hover over the output to see how a pixel is made; click to pin it."
 
@@ -38,11 +40,13 @@ HINT = "Hover over the output to see how a pixel is made; click to pin it."
 class PixelInspector(QWidget):
     pixelChanged = Signal(int, int)  # the output pixel now explained
 
-    def __init__(self, overlay: WindowOverlay | None = None, parent=None) -> None:
+    def __init__(self, state: AppState, overlay: WindowOverlay | None = None,
+                 parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("pixelInspector")
+        self.state = state
         self.overlay = overlay
-        self.result: ConvResult | None = None
+        self.result: ModelResult | None = None
         self.pixel: tuple[int, int] | None = None
         self.explanation: PixelExplanation | None = None
 
@@ -76,8 +80,9 @@ class PixelInspector(QWidget):
         body.addWidget(self.total, stretch=2)
         layout.addLayout(body, stretch=1)
         self.zoom_button.clicked.connect(self.zoom)
+        state.selectionChanged.connect(lambda *_: self._refresh())
 
-    def show_result(self, result: ConvResult) -> None:
+    def show_result(self, result: ModelResult) -> None:
         """A new output is on screen: explain the same pixel again, if it still exists."""
         self.result = result
         if self.pixel is not None and not self._inside(*self.pixel):
@@ -115,25 +120,38 @@ class PixelInspector(QWidget):
     def _inside(self, row: int, col: int) -> bool:
         if self.result is None:
             return False
-        out_h, out_w = self.result.output.shape[1:3]
+        out_h, out_w = self.result.output(self._layer()).shape[1:3]
         return 0 <= row < out_h and 0 <= col < out_w
+
+    def _layer(self) -> int:
+        return min(self.state.selected_layer, len(self.result.outputs) - 1)
+
+    def _input_of(self, layer: int):
+        """What layer ``layer`` read: the image for the first layer, else the previous output."""
+        if layer == 0:
+            return self.result.image.pixels
+        return self.result.output(layer - 1)[0]
 
     def _refresh(self, trail: bool = False) -> None:
         if self.result is None or self.pixel is None:
             return
         row, col = self.pixel
-        image, spec = self.result.image, self.result.spec
-        self.explanation = explain_pixel(image.pixels, spec, row, col)
-        shown = float(self.result.output[0, row, col, 0])
-        where = window(row, col, image.hw, spec)
+        layer = self._layer()
+        spec, pixels = self.result.model.layers[layer], self._input_of(layer)
+        filter_index = min(self.state.selected_filter, spec.filters - 1)
+        self.explanation = explain_pixel(pixels, spec, row, col, filter_index)
+        shown = float(self.result.output(layer)[0, row, col, filter_index])
+        input_hw = pixels.shape[:2]
+        where = window(row, col, input_hw, spec)
+        of_filter = f" of filter {filter_index}" if spec.filters > 1 else ""
         self.heading.setText(
-            f"Output pixel row {row}, column {col}: its window covers input rows "
+            f"Output pixel row {row}, column {col}{of_filter}: its window covers input rows "
             f"{where.top} to {where.top + where.height - 1}, columns {where.left} to "
             f"{where.left + where.width - 1}.")
         self.terms.setPlainText("\n".join(term_line(t) for t in self.explanation.terms))
         self.total.setText("\n".join(summary_lines(self.explanation)) +
-                           f"\n\noutput[0, {row}, {col}, 0] from Keras = "
+                           f"\n\noutput[0, {row}, {col}, {filter_index}] from Keras = "
                            f"{format_number(shown)}")
         if self.overlay is not None:
-            self.overlay.show(where, taps(row, col, image.hw, spec), row, col, trail)
+            self.overlay.show(where, taps(row, col, input_hw, spec), row, col, trail)
         self.pixelChanged.emit(row, col)

@@ -1,4 +1,5 @@
-"""Input and output shapes in Keras's NHWC form, e.g. (1, 512, 512, 1) -> (1, 255, 510, 1).
+"""Input and output shapes in Keras's NHWC form, e.g. (1, 512, 512, 1) -> (1, 255, 510, 1),
+the weights' shapes and the parameter count as model.summary() counts it.
 
 The output shape comes from the same arithmetic Keras uses, so it updates the instant a
 setting changes; the output image follows when the layer has run.
@@ -9,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from engine.arithmetic.shapes import shape_lines
-from engine.model.spec import format_shape, output_shape
+from engine.arithmetic.sizes import format_shape
 from gui.state import AppState
 
 
@@ -23,7 +24,12 @@ class ShapePanel(QWidget):
         self.output_shape.setObjectName("outputShape")
         self.weights_shape = QLabel()
         self.weights_shape.setObjectName("weightsShape")
-        for label in (self.input_shape, self.output_shape, self.weights_shape):
+        self.param_count = QLabel()
+        self.param_count.setObjectName("paramCount")
+        self.param_count.setToolTip("Trainable parameters, counted as model.summary() does: "
+                                    "every kernel weight plus one bias per filter.")
+        for label in (self.input_shape, self.output_shape, self.weights_shape,
+                      self.param_count):
             label.setStyleSheet("font-family: monospace;")
         self.output_shape.setStyleSheet("font-family: monospace; font-weight: bold;")
         layout = QVBoxLayout(self)
@@ -31,6 +37,7 @@ class ShapePanel(QWidget):
         layout.addWidget(self.input_shape)
         layout.addWidget(self.output_shape)
         layout.addWidget(self.weights_shape)
+        layout.addWidget(self.param_count)
         self.explanation = QLabel()
         self.explanation.setObjectName("shapeExplanation")
         self.explanation.setStyleSheet("font-family: monospace; color: #333;")
@@ -41,7 +48,7 @@ class ShapePanel(QWidget):
             "zeros 'same' padding adds.")
         layout.addWidget(self.explanation)
         self._shown_for: tuple | None = None  # the state geometry the labels describe
-        state.specChanged.connect(self.refresh)
+        state.modelChanged.connect(self.refresh)
         state.imageChanged.connect(self.refresh)
         self.refresh()
 
@@ -52,14 +59,16 @@ class ShapePanel(QWidget):
         self._shown_for = geometry
         spec, image = self.state.spec, self.state.image
         self.weights_shape.setText(f"weights: kernel {format_shape(spec.weights_shape)}, "
-                                   f"bias (1,)")
+                                   f"bias {format_shape((spec.filters,))}")
+        self.param_count.setText(f"params:  {spec.param_arithmetic()}")
         if image is None:
             self.input_shape.setText("input:  no image")
             self.output_shape.setText("output: -")
             self.explanation.setText("")
             return
-        self.input_shape.setText(f"input:  {format_shape(image.nhwc_shape)}")
-        shape = output_shape(image.hw, spec)
+        input_shape = self.state.model.input_shapes(image.nhwc_shape)[self.state.selected_layer]
+        self.input_shape.setText(f"input:  {format_shape(input_shape)}")
+        shape = spec.output_shape(input_shape)
         empty = " (empty: nothing to show)" if min(shape) < 1 else ""
         self.output_shape.setText(f"output: {format_shape(shape)}{empty}")
-        self.explanation.setText("\n".join(shape_lines(image.hw, spec)))
+        self.explanation.setText("\n".join(shape_lines(tuple(input_shape[1:3]), spec)))

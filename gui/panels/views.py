@@ -6,7 +6,7 @@ from engine.formatting import format_number
 from engine.images.display import MAPPING_EXPLANATIONS, auto_levels
 from engine.images.loading import LoadedImage
 from gui.panels.image_panel import ImagePanel
-from gui.requests import ConvResult
+from gui.requests import ModelResult
 from gui.state import AppState
 
 
@@ -33,33 +33,51 @@ class InputView(ImagePanel):
 
 
 class OutputView(ImagePanel):
-    """The raw float32 layer output, never altered: the display mapping is only levels and a
-    lookup table, so the value under the cursor is always the layer's own."""
+    """One feature map of the output on screen, the raw float32 values never altered: the
+    display mapping is only levels and a lookup table, so the value under the cursor is always
+    the layer's own. Which map: the state's selected layer and filter."""
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, state: AppState, parent=None) -> None:
         super().__init__("Conv2D output", "outputView", parent)
+        self.state = state
         self.caption.setText("The output appears when the Keras engine has loaded.")
-        self.mapping = "auto"
-        self.result: ConvResult | None = None
+        self.result: ModelResult | None = None
+        state.displayMappingChanged.connect(self._redraw)
+        state.selectionChanged.connect(self._redraw)
+        state.sharedScaleChanged.connect(self._redraw)
 
-    def show_result(self, result: ConvResult) -> None:
+    @property
+    def mapping(self) -> str:
+        return self.state.display_mapping
+
+    def show_result(self, result: ModelResult) -> None:
         self.result = result
         self._redraw()
 
-    def set_mapping(self, mode: str) -> None:
-        self.mapping = mode
-        if self.result is not None:
-            self._redraw()
+    def shown_map(self) -> tuple[int, int] | None:
+        """(layer, filter) of the map on screen, or None before the first output."""
+        if self.result is None:
+            return None
+        layer = min(self.state.selected_layer, len(self.result.outputs) - 1)
+        return layer, min(self.state.selected_filter, self.result.map_count(layer) - 1)
 
-    def _redraw(self) -> None:
-        result = self.result
-        summary = result.value_summary()
-        levels, lut = summary.levels(self.mapping)
+    def _redraw(self, *_changed) -> None:
+        shown = self.shown_map()
+        if shown is None:
+            return
+        result, (layer, filter_index) = self.result, shown
+        levels, lut = result.levels(layer, filter_index, self.mapping, self.state.shared_scale)
         self.image_item.setLookupTable(lut, update=False)
-        self.show_array(result.values, levels)
-        lo, hi = format_number(summary.minimum), format_number(summary.maximum)
+        self.show_array(result.feature_map(layer, filter_index), levels)
+        minimums, maximums = result.ranges(layer)
+        lo, hi = format_number(minimums[filter_index]), format_number(maximums[filter_index])
+        count = result.map_count(layer)
+        which = f"Feature map {filter_index} of {count}: t" if count > 1 else "T"
+        self.title.setText(f"{result.model.layers[layer].kind} output"
+                           + (f", filter {filter_index}" if count > 1 else ""))
         self.caption.setText(
-            f"True values from {lo} to {hi}. Shown: {MAPPING_EXPLANATIONS[self.mapping]}; "
+            f"{which}rue values from {lo} to {hi}. Shown: {MAPPING_EXPLANATIONS[self.mapping]}"
+            f"{'; one scale for all maps' if self.state.shared_scale and count > 1 else ''}; "
             f"the Display tab has other mappings. Computed in {result.seconds * 1000:.0f} ms.")
 
     def show_engine_status(self, status: str) -> None:

@@ -1,0 +1,72 @@
+"""What changed between two models, in the words the Undo menu uses ("Undo padding").
+
+Plain data comparison, so the history needs no knowledge of which widget made a change.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.model.network import ModelSpec
+
+#: Settings whose quick repeated changes (a held spinbox arrow) are one undo step.
+MERGEABLE = ("bias", "strides", "dilation", "kernel size", "filters")
+
+
+def _conv_changes(before, after) -> list[str]:
+    changes = []
+    (bh, bw, bc, bf), (ah, aw, ac, af) = before.weights_shape, after.weights_shape
+    if (bh, bw) != (ah, aw):
+        changes.append("kernel size")
+    if bc != ac:
+        changes.append("input channels")
+    if bf != af:
+        changes.append("filters")
+    if not changes and not np.array_equal(before.kernel, after.kernel):
+        changed = np.argwhere(before.kernel != after.kernel)
+        filters = sorted(set(int(f) for f in changed[:, 3]))
+        cells = sorted({(int(r), int(c)) for r, c, _, _ in changed})
+        if len(cells) == 1 and len(filters) == 1:
+            changes.append(f"weight {list(cells[0])} of filter {filters[0]}"
+                           if bf > 1 else f"weight {list(cells[0])}")
+        elif len(filters) == 1 and bf > 1:
+            changes.append(f"filter {filters[0]}'s weights")
+        else:
+            changes.append("kernel weights")
+    if bf == af and not np.array_equal(before.bias, after.bias):
+        changes.append("bias")
+    changes += [name for name in ("strides", "padding", "dilation", "activation")
+                if getattr(before, name) != getattr(after, name)]
+    return changes
+
+
+def describe_change(before: ModelSpec, after: ModelSpec) -> str:
+    """A short name for the change, e.g. "padding", "weight [1, 2]", "kernel size", or
+    "layer settings" when several things changed at once."""
+    if len(before) != len(after) or before.layer_names() != after.layer_names():
+        return "layers"
+    changes = []
+    for index, (a, b) in enumerate(zip(before.layers, after.layers)):
+        if a.kind != b.kind:
+            changes.append(f"layer {index + 1}")
+        elif a != b:
+            changes += _conv_changes(a, b)
+    if len(changes) == 1:
+        return changes[0]
+    return "layer settings" if changes else "nothing"
+
+
+def arrow_step(before: ModelSpec, after: ModelSpec) -> bool:
+    """Whether ``after`` is one spinbox arrow step from ``before`` (a count or a size by one),
+    as a held arrow repeats it; a typed jump (4 filters to 12) is a step of its own."""
+    if len(before) != len(after):
+        return False
+    for a, b in zip(before.layers, after.layers):
+        if a.kind != b.kind:
+            return False
+        if a.kind == "Conv2D" and a != b:
+            sizes = [*a.kernel_size, a.filters, *a.strides, *a.dilation]
+            others = [*b.kernel_size, b.filters, *b.strides, *b.dilation]
+            if sum(abs(x - y) for x, y in zip(sizes, others)) > 1:
+                return False
+    return True
