@@ -5,7 +5,8 @@
 
 "inspector": the pixel inspector on the bottom-right output pixel of a 'same', stride-2
 layer (five padding zeros, the previous window dashed); "lesson": Help > Lesson, step 1;
-"correlation": the flipped kernel beside the one Keras uses.
+"correlation": the flipped kernel beside the one Keras uses; "filters": four filters from the
+filter bank and their feature maps.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtCore import QTimer  # noqa: E402, TID251
 from PySide6.QtWidgets import QApplication  # noqa: E402, TID251
 
+from engine.kernels.presets import FILTER_BANK  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 
 
@@ -28,6 +30,11 @@ def arrange(window: MainWindow, scene: str) -> None:
     tabs = window.explain_tabs
     if scene == "lesson":
         window.start_lesson()
+        return
+    if scene == "filters":
+        window.state.set_filter_count(4)
+        window.kernel_controls.apply_preset(FILTER_BANK)
+        window.state.select_filter(2)
         return
     if scene == "correlation":
         tabs.setCurrentWidget(tabs.correlation)

@@ -127,6 +127,8 @@ class MainWindow(QMainWindow):
         views.addWidget(self.input_view)
         views.addWidget(self.output_view)
         views.addWidget(self.feature_maps)
+        for index, stretch in enumerate((2, 2, 1)):  # the maps take what two columns need
+            views.setStretchFactor(index, stretch)
         views_and_tabs = QSplitter(Qt.Orientation.Vertical)
         views_and_tabs.addWidget(views)
         views_and_tabs.addWidget(self.explain_tabs)

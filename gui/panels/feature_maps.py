@@ -13,7 +13,16 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.formatting import format_number
 from engine.images.display import render_levels
@@ -21,7 +30,6 @@ from gui.requests import ModelResult
 from gui.state import AppState, signals_blocked
 
 TILE_PX = 128  # the longest side of a tile's picture, in screen pixels
-COLUMNS = 4
 FRAME = QColor(150, 150, 150)
 SELECTED = QColor(0, 120, 215)
 
@@ -49,14 +57,18 @@ class MapTile(QWidget):
         self.image: QImage | None = None
         self.selected = False
         self.setObjectName(f"featureMap{index}")
-        self.setMinimumSize(QSize(TILE_PX // 2, TILE_PX // 2))
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setFixedSize(QSize(TILE_PX + 6, TILE_PX + 6))
         self.setCursor(Qt.CursorShape.PointingHandCursor)
 
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
-        return QSize(TILE_PX + 6, TILE_PX + 6)
-
     def set_image(self, image: QImage, selected: bool) -> None:
+        """Show ``image``; the tile takes the map's proportions (a wide map, a wide tile)."""
         self.image, self.selected = image, selected
+        scale = TILE_PX / max(image.width(), image.height())
+        size = QSize(max(round(image.width() * scale), 8) + 6,
+                     max(round(image.height() * scale), 8) + 6)
+        if size != self.size():
+            self.setFixedSize(size)
         self.update()
 
     def set_selected(self, selected: bool) -> None:
@@ -98,16 +110,23 @@ class FeatureMapGrid(QWidget):
         self.shared_scale.setToolTip(
             "Checked: every map uses the range of all maps together, so their values can be "
             "compared. Unchecked: each map is stretched over its own minimum..maximum.")
+        self.title.setWordWrap(True)
         self.tiles: list[MapTile] = []
         self.captions: list[QLabel] = []
-        self.grid = QGridLayout()
+        tiles = QWidget()
+        self.grid = QGridLayout(tiles)
         self.grid.setSpacing(4)
+        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        scroll = QScrollArea()
+        scroll.setWidget(tiles)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.title)
-        layout.addLayout(self.grid)
-        layout.addStretch(1)
+        layout.addWidget(scroll, stretch=1)
         layout.addWidget(self.shared_scale)
+        self.setMinimumWidth(2 * (TILE_PX + 6) + 30)
 
         self.shared_scale.toggled.connect(state.set_shared_scale)
         state.sharedScaleChanged.connect(self._show_scale_choice)
@@ -131,8 +150,8 @@ class FeatureMapGrid(QWidget):
             caption.setStyleSheet("font-family: monospace; font-size: 9pt;")
             caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
             tile.clicked.connect(self.state.select_filter)
-            row, column = divmod(index, COLUMNS)
-            self.grid.addWidget(tile, 2 * row, column)
+            row, column = divmod(index, 2)
+            self.grid.addWidget(tile, 2 * row, column, Qt.AlignmentFlag.AlignHCenter)
             self.grid.addWidget(caption, 2 * row + 1, column)
             self.tiles.append(tile)
             self.captions.append(caption)
@@ -151,8 +170,8 @@ class FeatureMapGrid(QWidget):
         self._ensure_tiles(count)
         minimums, maximums = result.ranges(layer)
         height, width = result.output(layer).shape[1:3]
-        self.title.setText(f"Feature maps: {count} maps of {height} x {width} "
-                           f"(output[0, :, :, f])")
+        self.title.setText(f"Feature maps: {count} maps of {height} x {width}, "
+                           f"output[0, :, :, f]. Click one to edit its filter.")
         for index in range(count):
             levels, lut = result.levels(layer, index, self.state.display_mapping,
                                         self.state.shared_scale)
