@@ -1,7 +1,9 @@
 """The guided lesson: four steps that set the layer through the AppState and say what to see.
 
-Between steps the student may change anything; the step's text follows the settings on
-screen, and "Back" and "Set this step again" restore the lesson's own settings for a step.
+Between steps the student may change anything; the step's text is derived from what is on
+screen (the image, the layer, the filter in the table, the seed box), says what the student
+changed since the step and names settings Keras refuses. "Back" and "Set this step again"
+restore the lesson's own settings for a step.
 """
 
 from __future__ import annotations
@@ -72,6 +74,8 @@ class LessonPanel(QWidget):
         self.again.clicked.connect(lambda: self.go_to(self.index, exact=True))
         state.modelChanged.connect(self.refresh)
         state.imageChanged.connect(self.refresh)
+        state.selectionChanged.connect(self.refresh)  # the table shows another filter
+        state.seedChanged.connect(self.refresh)  # which weights count as untrained
         self.started = False
         self._enable_buttons()
 
@@ -106,8 +110,10 @@ class LessonPanel(QWidget):
             return
         self.title.setText(self.lesson.steps[self.index].title)
         self.counter.setText(f"Step {self.index + 1} of {len(self.lesson)}")
-        self.text.setText(as_html(self.lesson.text_for(self.index, self.state.image.hw,
-                                                       self.state.model.layers[0])))
+        state = self.state
+        self.text.setText(as_html(self.lesson.text_for(
+            self.index, state.image, state.model.layers[0],
+            state.selected_filter if state.selected_layer == 0 else 0, state.seed)))
         self._enable_buttons()
 
     def _enable_buttons(self) -> None:
