@@ -14,6 +14,7 @@ import contextlib
 import threading
 
 import numpy as np
+from PySide6.QtCore import QPointF, QRectF
 
 from engine.backend.process import EngineProcess
 from gui import MainWindow
@@ -154,6 +155,33 @@ def find(win: MainWindow, cls, name: str):
 def wait_for_output(qtbot, win: MainWindow, shape: tuple[int, int]) -> None:
     qtbot.waitUntil(lambda: shown_output(win) is not None and shown_output(win).shape == shape,
                     timeout=ENGINE_TIMEOUT_MS)
+
+
+@contextlib.contextmanager
+def requests_sent(win: MainWindow):
+    """Every request the window's pipeline hands its worker inside the block (the real
+    worker still gets each one). Sending is synchronous with the state change, so "none
+    sent" is known at once, without waiting to see whether a result comes."""
+    sent = []
+    worker = win.pipeline.worker
+    submit = worker.submit
+
+    def record(request) -> None:
+        sent.append(request)
+        submit(request)
+    worker.submit = record
+    try:
+        yield sent
+    finally:
+        del worker.submit
+
+
+def viewport_pos(panel, row, col):
+    """Where the centre of pixel (row, col) is, in the plot's viewport coordinates, after
+    zooming in so one pixel spans many screen pixels."""
+    panel.view_box.setRange(QRectF(col - 5, row - 5, 11, 11), padding=0)
+    scene = panel.view_box.mapViewToScene(QPointF(col + 0.5, row + 0.5))
+    return panel.plot.mapFromScene(scene)
 
 
 def set_kernel(win: MainWindow, rows) -> None:
