@@ -10,10 +10,9 @@ from PySide6.QtWidgets import QApplication, QLabel, QPlainTextEdit, QPushButton
 from engine.arithmetic.shapes import flipped_kernel
 from engine.formatting import format_number
 from engine.images.loading import load_image
-from engine.teaching.lesson import Lesson
 from gui.panels.overlays import PADDING_TAP_BRUSH, TAP_BRUSH
 from tests.conftest import ASCENT, FACE
-from tests.layers import conv
+from tests.layers import conv, keras_glorot
 from tests.live_window import (
     ENGINE_TIMEOUT_MS,
     find,
@@ -212,7 +211,7 @@ def test_lesson_steps_through_the_classic_lesson(qtbot, window, ascent_pixels):
     assert tabs.currentWidget() is panel
     assert window.state.image.name == "ascent.png"
     spec = window.state.spec
-    assert np.array_equal(spec.kernel[:, :, 0, 0], Lesson(3).random_kernel)  # the seed box's
+    assert np.array_equal(spec.kernel, keras_glorot((3, 3, 1, 1), 3))  # the seed box's seed
     assert (spec.strides, spec.padding, spec.bias.tolist()) == ((2, 1), "valid", [0])
     wait_for(qtbot, window, reference(window))
     assert shown_output(window).shape == (255, 510)
@@ -262,7 +261,7 @@ def test_lesson_keeps_the_students_changes_on_next(qtbot, window):
     first = window.state.spec.kernel.copy()
     window.start_lesson()  # a second start: the same untrained kernel, the seed box's
     assert np.array_equal(window.state.spec.kernel, first)
-    assert np.array_equal(first[:, :, 0, 0], Lesson(window.state.seed).random_kernel)
+    assert np.array_equal(first, keras_glorot((3, 3, 1, 1), window.state.seed))
     assert window.kernel_controls.preset.currentText() == "random (untrained Keras layer)"
     assert load_image(ASCENT).hw == window.state.image.hw
 

@@ -7,6 +7,7 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QSpinBox, QTableWidget
 
 from tests.conftest import ASCENT, FACE
+from tests.layers import keras_glorot
 from tests.live_window import (
     ENGINE_TIMEOUT_MS,
     find,
@@ -24,9 +25,7 @@ def test_opens_at_the_lessons_first_step(window, ascent_pixels):
     assert shown_output(window).shape == (255, 510)
     assert shown_output(window).dtype == np.float32
     kernel = window.state.spec.kernel
-    import keras  # an untrained Keras layer's weights, bit for bit (the window's seed is 3)
-
-    untrained = np.asarray(keras.initializers.GlorotUniform(seed=3)((3, 3, 1, 1)))
+    untrained = keras_glorot((3, 3, 1, 1), 3)  # an untrained layer's weights (the seed is 3)
     assert np.array_equal(kernel.view(np.uint32), untrained.view(np.uint32))
     want = cross_correlate(ascent_pixels, kernel, (2, 1))[0, :, :, 0]
     np.testing.assert_allclose(shown_output(window), want, rtol=1e-4, atol=1e-3)

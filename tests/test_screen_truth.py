@@ -10,11 +10,12 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QSpinBox
 
 from engine.images.loading import from_array
-from engine.kernels.presets import RANDOM, random_kernel
+from engine.kernels.presets import RANDOM
 from gui.main_window import lesson_start_model
 from gui.panels.views import OutputView
 from gui.state import AppState
 from tests.conftest import FACE
+from tests.layers import keras_glorot
 from tests.live_window import (
     ENGINE_TIMEOUT_MS,
     edit_cell,
@@ -73,7 +74,7 @@ def test_lesson_text_follows_rgb_strides_filters_and_refusals(qtbot, window):
 def test_preset_box_and_seed_follow_the_weights_in_the_lesson(qtbot, window):
     find(window, QSpinBox, "presetSeed").setValue(11)
     window.start_lesson()
-    assert np.array_equal(window.state.spec.kernel, random_kernel((3, 3), 1, 1, 11))
+    assert np.array_equal(window.state.spec.kernel, keras_glorot((3, 3, 1, 1), 11))
     combo = window.kernel_controls.preset
     assert combo.currentText() == RANDOM
     nxt, back = find(window, QPushButton, "lessonNext"), find(window, QPushButton, "lessonBack")
@@ -83,7 +84,7 @@ def test_preset_box_and_seed_follow_the_weights_in_the_lesson(qtbot, window):
     back.click()
     assert combo.currentText() == RANDOM  # the random kernel again, not "custom"
     window.start_lesson()  # again: the seed box's weights, the same as the first time
-    assert np.array_equal(window.state.spec.kernel, random_kernel((3, 3), 1, 1, 11))
+    assert np.array_equal(window.state.spec.kernel, keras_glorot((3, 3, 1, 1), 11))
 
 
 def test_undo_steps_are_named_after_what_they_change(qtbot, window):
