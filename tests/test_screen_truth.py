@@ -64,6 +64,11 @@ def test_lesson_text_follows_rgb_strides_filters_and_refusals(qtbot, window):
     text = lesson_text(window)
     assert "(1, 256, 256, 1)" in text and "strides (2, 2)" in text
     assert "Changed since this step: the input channels (RGB), strides and padding." in text
+    find(window, QPushButton, "lessonAgain").click()  # puts all of it back, the photo too
+    assert window.state.color == "gray" and window.state.spec.strides == (2, 1)
+    assert "Changed since" not in lesson_text(window) and "9 x 255 = 2295" in lesson_text(window)
+    assert window.set_color_mode("rgb")
+    window.state.update_spec(strides=(2, 2), padding="same")
     nxt.click()  # step 4 sets strides (1, 1) and 'same'; the student goes back to (2, 2)
     window.state.update_spec(strides=(2, 2))
     assert "Strides (1, 1)" not in lesson_text(window)

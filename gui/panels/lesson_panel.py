@@ -94,11 +94,12 @@ class LessonPanel(QWidget):
 
     def go_to(self, index: int, exact: bool = False) -> None:
         """Apply step ``index``: its own changes on top of the current settings, or
-        (``exact``) the lesson's settings for that step. Step 1 also opens the photo."""
+        (``exact``) the lesson's settings for that step. Step 1, and any step set exactly,
+        also opens the photo as one gray channel."""
         self.index = min(max(index, 0), len(self.lesson) - 1)
         image = self.state.image
-        if self.index == 0 and (image is None or image.name != LESSON_IMAGE
-                                or image.channels != 1):
+        if (self.index == 0 or exact) and (image is None or image.name != LESSON_IMAGE
+                                           or image.channels != 1):
             self.open_lesson_image()
         settings = self.lesson.exact_spec if exact else self.lesson.spec_for
         current = self.state.model.layers[0]
