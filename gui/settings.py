@@ -27,7 +27,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 
 from engine.images.display import MAPPINGS
-from engine.storage.atomic import atomic_write_bytes
+from engine.storage.atomic import SaveError, atomic_write_bytes
 from engine.storage.paths import os_reason
 
 ORGANIZATION = APPLICATION = "ConvScope"
@@ -92,7 +92,10 @@ def save_settings(settings: Settings, path: str | Path | None = None) -> Path:
         draft.setValue(KEY_DISPLAY_MAPPING, settings.display_mapping)
         draft.sync()
         data = Path(draft.fileName()).read_bytes()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (OSError, ValueError) as exc:
+        raise SaveError(f"Cannot create the folder {path.parent}: {os_reason(exc)}.") from None
     atomic_write_bytes(path, data)
     return path
 

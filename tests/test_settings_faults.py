@@ -11,7 +11,8 @@ import sys
 
 import pytest
 
-from gui.settings import Settings, load_settings
+from engine.storage.atomic import SaveError
+from gui.settings import Settings, load_settings, save_settings
 from tests.conftest import ROOT
 from tests.live_window import open_window
 from tests.unprivileged import as_unprivileged, open_folder, remove_folder
@@ -93,3 +94,9 @@ def test_a_fifo_as_the_settings_file_is_not_read(tmp_path):
     assert result.stdout.splitlines() == [
         "auto", "Settings file settings.ini is unreadable (not a regular file): using the "
                 "defaults."]
+
+
+def test_saving_settings_where_no_folder_can_be_made_is_a_save_error(tmp_path):
+    (tmp_path / "a-file").write_text("not a folder")
+    with pytest.raises(SaveError, match="Cannot create the folder"):
+        save_settings(Settings(), tmp_path / "a-file" / "lab" / "ConvScope.ini")
