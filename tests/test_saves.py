@@ -15,7 +15,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from engine.storage.atomic import STALE_AFTER_S, atomic_write, save_npy
+from engine.storage.atomic import STALE_AFTER_S, SaveError, atomic_write, save_npy
 from tests.conftest import ROOT
 from tests.live_window import open_window
 
@@ -104,6 +104,19 @@ def test_the_window_exports_through_a_symlink_keeping_the_mode(qtbot, tmp_path):
     assert window.export_output_npy(tmp_path / "mine.npy")
     assert (tmp_path / "mine.npy").is_symlink() and mode(target) == 0o664
     assert np.array_equal(np.load(target), window.output_view.result.output)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_a_pipe_or_a_folder_is_never_replaced_by_a_file(tmp_path):
+    fifo = tmp_path / "out.npy"
+    os.mkfifo(fifo)
+    with pytest.raises(SaveError, match="out.npy: it is not a regular file"):
+        save_npy(fifo, VALUES)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    (tmp_path / "folder.npy").mkdir()
+    with pytest.raises(SaveError, match="folder.npy: it is a folder"):
+        save_npy(tmp_path / "folder.npy", VALUES)
+    assert temporaries(tmp_path) == []
 
 
 # -- temporary files -------------------------------------------------------------------------

@@ -5,7 +5,8 @@ target only once complete, so a full disk or an unwritable folder leaves any exi
 intact, and the data is never held twice in memory. What the user set up stays as it was: a
 replaced file keeps its mode (and, where the OS allows, its owner and group), a new file gets
 the mode the umask gives any new file, and saving to a symlink writes through it to its
-target (the temporary file goes beside the target, so the rename stays atomic).
+target (the temporary file goes beside the target, so the rename stays atomic). A folder, a
+device or a pipe of that name is never replaced by a file.
 
 A save that is killed half-way leaves its temporary file, ``.NAME.convscope-XXXXXXXXXXXXXXXX.tmp``.
 The next save into that folder deletes those that no save has touched for STALE_AFTER_S, and
@@ -27,6 +28,8 @@ from typing import BinaryIO
 
 import numpy as np
 from PIL import Image
+
+from engine.storage.paths import shown_name
 
 #: A temporary file this old is no save's any more: its save was killed.
 STALE_AFTER_S = 15 * 60
@@ -53,7 +56,7 @@ def atomic_write(path: str | Path, write: Callable[[BinaryIO], object]) -> None:
     path = _through_symlink(Path(path))
     folder = path.parent
     remove_stale_temporaries(folder, path.name)
-    old = _regular_file_info(path)
+    old = _replaced_file(path)
     tmp, fd = _create_temporary(folder, path.name)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -65,7 +68,7 @@ def atomic_write(path: str | Path, write: Callable[[BinaryIO], object]) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         _discard(tmp)
-        raise SaveError(f"Cannot save {path.name}: {exc.strerror or exc}.") from None
+        raise SaveError(f"Cannot save {shown_name(path)}: {exc.strerror or exc}.") from None
     except BaseException:
         _discard(tmp)
         raise
@@ -122,12 +125,20 @@ def _through_symlink(path: Path) -> Path:
     return path
 
 
-def _regular_file_info(path: Path) -> os.stat_result | None:
+def _replaced_file(path: Path) -> os.stat_result | None:
+    """The file a save replaces, or None when there is none yet. A folder, a device or a
+    pipe is never replaced by a file (``-o /dev/null`` run as root would replace the
+    device)."""
     try:
         info = os.stat(path)
-    except (OSError, ValueError):
+    except (OSError, ValueError):  # none yet, or the save itself will say what is wrong
         return None
-    return info if stat.S_ISREG(info.st_mode) else None
+    if stat.S_ISDIR(info.st_mode):
+        raise SaveError(f"Cannot save {shown_name(path)}: it is a folder.")
+    if not stat.S_ISREG(info.st_mode):
+        raise SaveError(f"Cannot save {shown_name(path)}: it is not a regular file (a device "
+                        f"or a pipe), and saves only replace files.")
+    return info
 
 
 def _create_temporary(folder: Path, name: str) -> tuple[Path, int]:
