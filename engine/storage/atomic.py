@@ -9,9 +9,9 @@ target (the temporary file goes beside the target, so the rename stays atomic). 
 device or a pipe of that name is never replaced by a file.
 
 A save that is killed half-way leaves its temporary file, ``.NAME.convscope-XXXXXXXXXXXXXXXX.tmp``.
-The next save into that folder deletes those that no save has touched for STALE_AFTER_S, and
-nothing else (earlier versions' ``.NAME.XXXXXXXX.tmp`` for the file being saved included); a
-save that fails with an error it catches never leaves one.
+The next save into that folder deletes those that no save has touched for STALE_AFTER_S (and,
+for the file being saved, the ``.NAME.XXXXXXXX.tmp`` earlier versions left), and nothing else;
+a save that fails with an error it catches never leaves one.
 """
 
 from __future__ import annotations
