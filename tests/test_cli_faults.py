@@ -82,3 +82,45 @@ def test_too_little_memory_for_the_image_is_one_line_naming_its_size(tmp_path):
     assert result.stderr == ("error: large.png (4000 x 4000 pixels, 1 channel(s), 64 MB as "
                              "float32) is too large for this computer's memory: close other "
                              "programs or use a smaller image.\n")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS is enforced on "
+                    "Linux only")
+def test_too_little_memory_for_the_output_is_one_line_and_no_shape(tmp_path):
+    """The memory limit is set after TensorFlow has loaded and run once, at several sizes
+    around what the 4000 x 4000 layer needs. Every run either works (shape printed, output
+    saved) or prints one clean line and no shape; some run must fail in the layer itself.
+    TensorFlow's own allocator sometimes ends the process natively (SIGSEGV) at such limits:
+    no Python code can catch that, so those runs are only counted."""
+    path = tmp_path / "large.png"
+    Image.fromarray(np.full((4000, 4000), 7, np.uint8)).save(path)
+    script = ("import resource, sys\n"
+              f"sys.path.insert(0, {str(ROOT)!r})\n"
+              "import numpy as np\n"
+              "from engine.backend.keras_model import convolve\n"
+              "from engine.commands.convolve import main\n"
+              "from engine.model.spec import ConvSpec\n"
+              "convolve(np.ones((50, 50), np.float32), ConvSpec())  # thread pools first\n"
+              "size = int(open('/proc/self/statm').read().split()[0]) * resource.getpagesize()\n"
+              "resource.setrlimit(resource.RLIMIT_AS, (size + int(sys.argv[1]) * 2**20, "
+              "resource.RLIM_INFINITY))\n"
+              "sys.exit(main(sys.argv[2:]))\n")
+    outcomes = []
+    for headroom in range(150, 501, 50):
+        out = tmp_path / f"out{headroom}.npy"
+        result = subprocess.run([sys.executable, "-c", script, str(headroom), str(path), "-o",
+                                 str(out)], capture_output=True, text=True, timeout=300)
+        outcomes.append((headroom, result.returncode, result.stderr.strip()))
+        if result.returncode == 0:
+            assert result.stdout == "(1, 3998, 3998, 1)\n"
+            assert np.load(out).shape == (1, 3998, 3998, 1)
+        elif result.returncode == 1:
+            lines = result.stderr.strip().splitlines()
+            assert result.stdout == "" and len(lines) == 1, (headroom, result.stderr)
+            assert lines[0].startswith("error: ") and "\x1b" not in lines[0]
+            assert "unexpected failure" not in lines[0], lines[0]
+        else:
+            assert result.returncode == -11, (headroom, result.returncode, result.stderr)
+    assert any("not enough memory to compute the output (1, 3998, 3998, 1) (64 MB as float32)"
+               in err for _h, code, err in outcomes if code == 1), outcomes
