@@ -1,0 +1,81 @@
+"""What the Linux bundle leaves out, and the stripping of its shared objects.
+
+Used by convscope.spec on Linux. Two kinds of files are left out:
+
+- libraries every Linux system has and that must come from the system, because a copy from the
+  build machine can need a newer glibc than the lab machine has (libstdc++, libgcc_s, libexpat;
+  glibc itself PyInstaller never copies);
+- files the app never opens: traced with strace over the self-test, a window start and
+  `convolve` (TensorFlow's StableHLO and XLA extensions, its native proto caster, grpc's
+  Cython core, Qt's translations, every Qt platform but xcb, offscreen and minimal, Qt's
+  network module that only the TUIO touch plugin pulls in, with Kerberos behind it, and the
+  GTK3 theme plugin with its library chain, which does not load on a minimal system anyway).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import subprocess
+from pathlib import Path
+
+FROM_THE_SYSTEM = ("libstdc++.so.6", "libgcc_s.so.1", "libexpat.so.1")
+
+NEVER_USED = (
+    "tensorflow/compiler/mlir/stablehlo/stablehlo_extension.so",
+    "tensorflow/compiler/tf2xla/ops/_xla_ops.so",
+    "tensorflow/python/framework/lib_native_proto_caster.so",
+    "grpc/_cython/cygrpc.*.so",
+    "PySide6/Qt/translations/*",
+    "PySide6/Qt/plugins/platforms/libqwayland*",
+    "PySide6/Qt/plugins/platforms/libqeglfs.so",
+    "PySide6/Qt/plugins/platforms/libqlinuxfb.so",
+    "PySide6/Qt/plugins/platforms/libqvnc.so",
+    "PySide6/Qt/plugins/platforms/libqminimalegl.so",
+    "PySide6/Qt/plugins/platforms/libqvkkhrdisplay.so",
+    "PySide6/Qt/plugins/egldeviceintegrations/*",
+    "PySide6/Qt/plugins/wayland-*/*",
+    "PySide6/Qt/plugins/generic/libqtuiotouchplugin.so",
+    "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
+    "PySide6/Qt/lib/libQt6Network.so.6",
+    "PySide6/Qt/lib/libQt6Wayland*.so.6",
+    "PySide6/Qt/lib/libQt6WlShellIntegration.so.6",
+    "PySide6/Qt/lib/libQt6EglFSDeviceIntegration.so.6",
+    "PySide6/Qt/lib/libQt6EglFsKmsSupport.so.6",
+    "PySide6/Qt/lib/libQt6EglFsKmsGbmSupport.so.6",
+    # Qt6Network's Kerberos chain and the GTK3 theme's chain, wherever PyInstaller put them.
+    *(f"{folder}{name}" for folder in ("", "PySide6/Qt/lib/") for name in (
+        "libgssapi_krb5.so.*", "libkrb5.so.*", "libk5crypto.so.*", "libkrb5support.so.*",
+        "libkeyutils.so.*", "libcom_err.so.*", "libgtk-3.so.*", "libgdk-3.so.*",
+        "libcairo*.so.*", "libpango*.so.*", "libatk*.so.*", "libatspi.so.*",
+        "libgdk_pixbuf-2.0.so.*", "libepoxy.so.*", "libwayland-*.so.*")),
+)
+
+
+def left_out(dest: str) -> bool:
+    """True for a bundle path (relative to the bundle's _internal folder) that stays out."""
+    dest = dest.replace("\\", "/")
+    return dest in FROM_THE_SYSTEM or any(fnmatch.fnmatch(dest, p) for p in NEVER_USED)
+
+
+def prune(toc):
+    """The TOC (PyInstaller's (dest, source, typecode) list) without the left-out files."""
+    return [entry for entry in toc if not left_out(entry[0])]
+
+
+def is_elf(path: Path) -> bool:
+    with path.open("rb") as file:
+        return file.read(4) == b"\x7fELF"
+
+
+def strip_shared_objects(folder: Path) -> tuple[int, int]:
+    """``strip --strip-unneeded`` every shared object (never the executable: PyInstaller
+    appends its archive to it). Keeps what the dynamic loader needs; drops the static symbol
+    tables and debug sections. Returns (files, bytes saved)."""
+    files, saved = 0, 0
+    for path in sorted(folder.rglob("*.so*")):
+        if path.is_symlink() or not path.is_file() or not is_elf(path):
+            continue
+        before = path.stat().st_size
+        subprocess.run(["strip", "--strip-unneeded", str(path)], check=True)
+        files, saved = files + 1, saved + before - path.stat().st_size
+    return files, saved
