@@ -15,6 +15,9 @@ Used by convscope.spec on Linux. Two kinds of files are left out:
 from __future__ import annotations
 
 import fnmatch
+import os
+import shutil
+import struct
 import subprocess
 from pathlib import Path
 
@@ -67,15 +70,43 @@ def is_elf(path: Path) -> bool:
         return file.read(4) == b"\x7fELF"
 
 
+def loadable_layout(path: Path) -> bool:
+    """Every PT_LOAD segment lies inside the file and its offset agrees with its address modulo
+    the alignment: the loader's own check ("ELF load command address/offset not properly
+    aligned"), which GNU strip can break on libraries that patchelf rewrote."""
+    data = path.read_bytes()
+    if data[4] != 2:  # 32-bit: left unstripped
+        return False
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    for i in range(phnum):
+        kind, _flags, offset, vaddr, _paddr, filesz, _memsz, align = struct.unpack_from(
+            "<IIQQQQQQ", data, phoff + i * phentsize)
+        if kind == 1 and (offset + filesz > len(data)
+                          or (align > 1 and offset % align != vaddr % align)):
+            return False
+    return True
+
+
 def strip_shared_objects(folder: Path) -> tuple[int, int]:
-    """``strip --strip-unneeded`` every shared object (never the executable: PyInstaller
-    appends its archive to it). Keeps what the dynamic loader needs; drops the static symbol
-    tables and debug sections. Returns (files, bytes saved)."""
+    """``strip --strip-unneeded`` the shared objects, where it is safe: never the executable
+    (PyInstaller appends its archive to it), never the libraries auditwheel grafted into a
+    wheel (``*.libs/``, rewritten by patchelf), and a stripped copy replaces the file only if
+    its segments still load. Keeps what the dynamic loader needs; drops the static symbol
+    tables and debug sections. Returns (files stripped, bytes saved)."""
     files, saved = 0, 0
     for path in sorted(folder.rglob("*.so*")):
-        if path.is_symlink() or not path.is_file() or not is_elf(path):
+        if (path.is_symlink() or not path.is_file() or not is_elf(path)
+                or any(part.endswith(".libs") for part in path.parts)):
             continue
-        before = path.stat().st_size
-        subprocess.run(["strip", "--strip-unneeded", str(path)], check=True)
-        files, saved = files + 1, saved + before - path.stat().st_size
+        stripped = path.with_name(path.name + ".stripped")
+        subprocess.run(["strip", "--strip-unneeded", "-o", str(stripped), str(path)],
+                       check=True)
+        before, after = path.stat().st_size, stripped.stat().st_size
+        if after < before and loadable_layout(stripped):
+            shutil.copymode(path, stripped)
+            os.replace(stripped, path)
+            files, saved = files + 1, saved + before - after
+        else:
+            stripped.unlink()
     return files, saved
