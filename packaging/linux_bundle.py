@@ -65,6 +65,15 @@ def prune(toc):
     return [entry for entry in toc if not left_out(entry[0])]
 
 
+def remove_dangling_links(folder: Path) -> int:
+    """Remove the symbolic links PyInstaller made to left-out files (it adds them after the
+    Analysis, so ``prune`` cannot see them). Returns how many."""
+    dangling = [p for p in folder.rglob("*") if p.is_symlink() and not p.exists()]
+    for link in dangling:
+        link.unlink()
+    return len(dangling)
+
+
 def is_elf(path: Path) -> bool:
     with path.open("rb") as file:
         return file.read(4) == b"\x7fELF"

@@ -7,8 +7,10 @@ and no access to the checkout: the self-test, the lesson through `convolve`, and
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -191,16 +193,40 @@ def bare_machine() -> Path:
     return root
 
 
-def run_in_root(root: Path, *args: str, display: str | None = None,
-                platform: str | None = "offscreen", timeout: float = RUN_TIMEOUT_S,
-                ) -> subprocess.CompletedProcess:
+def root_command(root: Path, *args: str, platform: str | None) -> list[str]:
     """/opt/ConvScope/ConvScope ARGS, chrooted into ROOT, started in a fresh home folder."""
     home = Path(tempfile.mkdtemp(dir=root / "tmp", prefix="home-"))
     env = [f"HOME=/tmp/{home.name}"] + ([f"QT_QPA_PLATFORM={platform}"] if platform else [])
-    host_env = {"PATH": os.environ["PATH"], **({"DISPLAY": display} if display else {})}
-    return subprocess.run([str(IN_ROOT), str(root), "/usr/bin/env", *env,
-                           "/opt/ConvScope/ConvScope", *args], capture_output=True, text=True,
-                          cwd="/tmp", env=host_env, timeout=timeout)
+    return [str(IN_ROOT), str(root), "/usr/bin/env", *env, "/opt/ConvScope/ConvScope", *args]
+
+
+def host_env(display: str | None) -> dict[str, str]:
+    return {"PATH": os.environ["PATH"], **({"DISPLAY": display} if display else {})}
+
+
+def run_in_root(root: Path, *args: str, display: str | None = None,
+                platform: str | None = "offscreen") -> subprocess.CompletedProcess:
+    return subprocess.run(root_command(root, *args, platform=platform), capture_output=True,
+                          text=True, env=host_env(display), timeout=RUN_TIMEOUT_S)
+
+
+def start_in_root(root: Path, display: str | None = None,
+                  platform: str | None = "offscreen") -> subprocess.Popen:
+    """The window, started in its own process group (the chroot's processes are in it)."""
+    return subprocess.Popen(root_command(root, platform=platform), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=host_env(display),
+                            start_new_session=True)
+
+
+def stop(app: subprocess.Popen) -> str:
+    """End the window and every process it started; its stderr."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(app.pid, signal.SIGTERM)
+    try:
+        return app.communicate(timeout=60)[1]
+    except subprocess.TimeoutExpired:
+        os.killpg(app.pid, signal.SIGKILL)
+        return app.communicate()[1]
 
 
 @pytest.fixture(scope="module")
@@ -245,6 +271,7 @@ def test_portable_bundle_leaves_out_system_and_unused_files():
                    "libQt6Network.so.6", "libgssapi_krb5.so.2"):
         assert unused not in names, unused
     assert not list(bundle.rglob("translations/*.qm"))
+    assert not [p for p in bundle.rglob("*") if p.is_symlink() and not p.exists()]
     assert {"libqxcb.so", "libqoffscreen.so", "libxcb-cursor.so.0"} <= names
     size = sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file() and not p.is_symlink())
     assert size <= MAX_BUNDLE_MB * 2**20, f"{size / 2**20:.0f} MB"
@@ -267,10 +294,13 @@ def test_the_lesson_through_convolve_on_minimal_debian_11(lab_machine, ascent_pi
 
 
 def test_window_starts_offscreen_on_minimal_debian_11(lab_machine):
-    """The ordinary start (not the self-test): still running after the engine has loaded."""
-    with pytest.raises(subprocess.TimeoutExpired) as running:
-        run_in_root(lab_machine, timeout=25)
-    stderr = (running.value.stderr or b"").decode(errors="replace")
+    """The ordinary start (not the self-test): still running once the engine has loaded."""
+    app = start_in_root(lab_machine)
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            app.wait(timeout=25)
+    finally:
+        stderr = stop(app)
     assert "Traceback" not in stderr and "cannot start" not in stderr, stderr
 
 
@@ -280,23 +310,18 @@ def test_window_on_xvfb_on_minimal_debian_11(lab_machine, xvfb_display):
     assert "ok   main window: xcb platform" in result.stdout
     assert_no_traceback(result)
     # The ordinary start, with no platform set: Qt picks xcb and the window maps on the display.
-    app = subprocess.Popen([str(IN_ROOT), str(lab_machine), "/usr/bin/env", "HOME=/tmp",
-                            "/opt/ConvScope/ConvScope"], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True,
-                           env={"PATH": os.environ["PATH"], "DISPLAY": xvfb_display})
+    app = start_in_root(lab_machine, display=xvfb_display, platform=None)
     try:
         deadline, tree = time.monotonic() + 120, ""
-        while time.monotonic() < deadline and app.poll() is None:
+        while time.monotonic() < deadline and app.poll() is None and '"ConvScope' not in tree:
+            time.sleep(0.5)
             tree = subprocess.run(["xwininfo", "-root", "-tree", "-display", xvfb_display],
                                   capture_output=True, text=True, timeout=30).stdout
-            if '"ConvScope' in tree:
-                break
-            time.sleep(0.5)
-        assert app.poll() is None, app.communicate()[1]
-        assert '"ConvScope' in tree, tree
+        running = app.poll() is None
     finally:
-        app.terminate()
-        _, stderr = app.communicate(timeout=60)
+        stderr = stop(app)
+    assert running, stderr
+    assert '"ConvScope' in tree, tree
     assert "Traceback" not in stderr, stderr
 
 
@@ -307,7 +332,7 @@ def test_a_missing_system_library_is_named(bare_machine, ascent_pixels):
     assert f"FAIL main window: {MISSING_GL}" in result.stdout
     assert result.stdout.splitlines()[-1] == "self-test FAILED at: main window"
     assert_no_traceback(result)
-    window = run_in_root(bare_machine, platform=None, timeout=120)
+    window = run_in_root(bare_machine, platform=None)
     assert window.returncode == 1
     assert MISSING_GL in window.stderr
     assert_no_traceback(window)
