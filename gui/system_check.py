@@ -41,8 +41,11 @@ def qt_start_problem() -> str | None:
         return missing_library_message(exc) or f"Qt does not load: {exc}"
     if not sys.platform.startswith("linux"):
         return None
-    name = platform_name()
-    for folder in plugin_folders():
+    name, folders = platform_name(), plugin_folders()
+    wayland = [p for f in folders for p in (f / "platforms").glob("libqwayland*.so")]
+    if not os.environ.get("QT_QPA_PLATFORM") and os.environ.get("WAYLAND_DISPLAY") and wayland:
+        return None  # Qt picks Wayland here (the Linux bundle has no Wayland plugin: xcb)
+    for folder in folders:
         plugin = folder / "platforms" / f"libq{name}.so"
         if plugin.is_file():
             return load_problem(plugin)

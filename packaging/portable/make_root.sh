@@ -5,9 +5,10 @@
 #   make_root.sh lab ROOT     a minimal lab machine: minbase plus only LAB_PACKAGES
 #   make_root.sh bare ROOT    minbase alone: a machine that lacks them (the test of the
 #                             messages naming a missing library)
-# Idempotent: an existing root (its stamp file) is left as it is.
+# Idempotent: a root whose stamp file lists the same packages is left as it is.
 set -eu
-kind=$1; root=$2
+kind=$1
+mkdir -p "$2"; root=$(cd "$2" && pwd)  # debootstrap needs an absolute path
 here=$(cd "$(dirname "$0")" && pwd)
 
 # What a lab machine must have; docs/lab-deployment.md lists the same packages.
@@ -23,7 +24,6 @@ QT_RUNTIME="libglib2.0-0 libdbus-1-3 libfontconfig1 libfreetype6 libpng16-16 lib
   libxcb-sync1 libxcb-xfixes0 libxcb-xinerama0 libxcb-xkb1 libxcb-util1 libgl1 libegl1"
 
 stamp="$root/.convscope-root-$kind"
-[ -f "$stamp" ] && { echo "$root: ready"; exit 0; }
 command -v debootstrap >/dev/null || apt-get install -y debootstrap
 if [ ! -x "$root/usr/bin/apt-get" ]; then
     rm -rf "$root"
@@ -31,12 +31,15 @@ if [ ! -x "$root/usr/bin/apt-get" ]; then
 fi
 case $kind in
     lab) packages=$LAB_PACKAGES ;;
-    bare) touch "$stamp"; echo "$root: ready (bare)"; exit 0 ;;
+    bare) packages="" ;;
     build) packages="$PYTHON_BUILD $QT_RUNTIME" ;;
-    *) echo "usage: $0 build|lab ROOT" >&2; exit 2 ;;
+    *) echo "usage: $0 build|lab|bare ROOT" >&2; exit 2 ;;
 esac
 packages=$(echo $packages)  # one line
-"$here/in_root.sh" "$root" sh -c "apt-get update -q && DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -q --no-install-recommends $packages && apt-get clean"
-touch "$stamp"
+# The stamp holds the package list: a root made with another list gets the new packages.
+[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$packages" ] && { echo "$root: ready"; exit 0; }
+[ -z "$packages" ] || "$here/in_root.sh" "$root" sh -c "apt-get update -q \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $packages \
+    && apt-get clean"
+echo "$packages" > "$stamp"
 echo "$root: ready ($kind)"
