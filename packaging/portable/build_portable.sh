@@ -7,7 +7,8 @@
 #   3. a copy of the sources in the root's /src, the dependencies and PyInstaller
 #      (build_bundle.sh); the bundle comes back to dist/ConvScope/
 #   4. its glibc floor (glibc_floor.py), its size and dist/ConvScope-linux.tar.gz
-# Skips 2 and 3 when dist/ConvScope is newer than every source file.
+# Skips 2 and 3 when dist/ConvScope is newer than every source file (its executable carries
+# the time the sources were copied).
 set -eu
 cd "$(dirname "$0")/../.."
 here=packaging/portable
@@ -25,11 +26,13 @@ if sources_newer; then
     started=$(date +%s)
     "$here/make_root.sh" build "$root"
     rm -rf "$root/src"; mkdir -p "$root/src"
+    touch "$root/src.copied"  # the sources' moment: a file edited during the build is newer
     git ls-files -co --exclude-standard | tar cf - -T - | tar xf - -C "$root/src"
     "$here/in_root.sh" "$root" sh /src/packaging/portable/build_python.sh
     "$here/in_root.sh" "$root" sh /src/packaging/portable/build_bundle.sh
     rm -rf "$bundle"; mkdir -p dist
     mv "$root/src/dist/ConvScope" "$bundle"
+    touch -r "$root/src.copied" "$bundle/ConvScope"
     rm -f dist/ConvScope-linux.tar.gz
     echo "built $bundle in $(( $(date +%s) - started )) s"
 fi
