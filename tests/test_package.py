@@ -167,7 +167,7 @@ def debian_root(name: str) -> Path:
     if not (sys.platform.startswith("linux") and LAB_ROOTS):
         pytest.skip("needs the Debian 11 roots of `make package-test` (CONVSCOPE_LAB_ROOTS)")
     root = Path(LAB_ROOTS).resolve() / name
-    assert (root / ".convscope-root-" f"{name.split('-')[1]}").exists(), f"{root}: not made"
+    assert (root / f".convscope-root-{name.split('-')[1]}").exists(), f"{root}: not made"
     return root
 
 
