@@ -28,6 +28,12 @@ def start_window(argv: list[str]):
     from engine.backend.process import start_early
 
     start_early()  # no-op when main.py has already started it
+    from gui.system_check import qt_start_problem
+
+    problem = qt_start_problem()
+    if problem:  # e.g. "libGL.so.1 is missing: install libgl1 (Debian/Ubuntu) or ..."
+        print(f"ConvScope cannot start: {problem}", file=sys.stderr)
+        raise SystemExit(1)
     from PySide6.QtWidgets import QApplication
 
     from gui.main_window import MainWindow

@@ -106,6 +106,10 @@ class FileActions:
         except SaveError as exc:
             self.report(f"The {what} was not exported: {exc}", True)
             return False
+        except MemoryError:
+            self.report(f"The {what} was not exported: not enough memory for it; close other "
+                        f"programs and try again.", True)
+            return False
         self.report(f"Exported the {what} to {Path(path).name}", False)
         return True
 

@@ -9,8 +9,10 @@ by environment variables, so a lab image can preset them without touching user f
 - ``CONVSCOPE_START_IN_LESSON``: 1 or 0;
 - ``CONVSCOPE_DISPLAY_MAPPING``: auto, clip, diverging or abs.
 
-A file that is corrupt, unreadable, or written by another version never stops the window:
-the defaults are used and ``Settings.notes`` says why (to be shown in the status bar).
+A file that is corrupt, unreadable, not a regular file (a pipe would block start-up), or
+written by another version never stops the window: the defaults are used and
+``Settings.notes`` says why (to be shown in the status bar). A bad value, in the file or the
+environment, drops that value alone, with a note; the file's other values are kept.
 Saving goes through engine.storage.atomic, so a failed save leaves the old file intact.
 """
 
@@ -25,7 +27,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 
 from engine.images.display import MAPPINGS
-from engine.storage.atomic import atomic_write_bytes
+from engine.storage.atomic import SaveError, atomic_write_bytes
+from engine.storage.paths import os_reason
 
 ORGANIZATION = APPLICATION = "ConvScope"
 #: Bumped whenever a key changes meaning; files with another version are not trusted.
@@ -89,13 +92,20 @@ def save_settings(settings: Settings, path: str | Path | None = None) -> Path:
         draft.setValue(KEY_DISPLAY_MAPPING, settings.display_mapping)
         draft.sync()
         data = Path(draft.fileName()).read_bytes()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (OSError, ValueError) as exc:
+        raise SaveError(f"Cannot create the folder {path.parent}: {os_reason(exc)}.") from None
     atomic_write_bytes(path, data)
     return path
 
 
 def _read_file(path: Path, notes: list[str]) -> Settings:
     if not path.exists():
+        return Settings()
+    if not path.is_file():  # QSettings would block forever on a FIFO
+        notes.append(f"Settings file {path.name} is unreadable (not a regular file): using "
+                     f"the defaults.")
         return Settings()
     ini = QSettings(str(path), QSettings.Format.IniFormat)
     keys = ini.allKeys()
@@ -145,14 +155,32 @@ def _as_int(value) -> int | None:
 
 
 def _folder(value, source: str, notes: list[str]) -> str | None:
-    """An existing folder, or None (with a note unless nothing was set)."""
+    """An existing folder the user may open, or None (with a note unless nothing was set)."""
     if value in (None, ""):
         return None
-    if not isinstance(value, str) or not Path(value).expanduser().is_dir():
-        notes.append(f"{source}: {value!r} is not a folder; File > Open starts in its usual "
-                     f"place.")
+    problem = _folder_problem(value)
+    if problem:
+        shown = repr(value) if len(repr(value)) <= 80 else f"{repr(value)[:60]}...'"
+        notes.append(f"{source}: {shown} {problem}; File > Open starts in its usual place.")
         return None
     return str(Path(value).expanduser())
+
+
+def _folder_problem(value) -> str:
+    """Why ``value`` cannot be File > Open's start folder, or "" if it can."""
+    if not isinstance(value, str):
+        return "is not a folder"
+    try:
+        folder = Path(value).expanduser()
+        if not folder.is_dir():
+            return "is not a folder"
+        if not os.access(folder, os.R_OK | os.X_OK):
+            return "is a folder you may not open (permission denied)"
+    except RuntimeError:  # "~name" for a user this computer does not know
+        return "names a home folder this computer does not know"
+    except (OSError, ValueError) as exc:
+        return f"cannot be used ({os_reason(exc)})"
+    return ""
 
 
 def _flag(value, source: str, default: bool, notes: list[str]) -> bool:

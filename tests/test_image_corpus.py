@@ -86,10 +86,11 @@ def fail_with(error):
 
 
 @pytest.mark.parametrize("error,words", [
-    (MemoryError(), "too large for this computer's memory"),
+    (MemoryError(), "(4 x 4 pixels, 1 channel(s), 64 bytes as float32) is too large for this "
+                    "computer's memory"),
     (IndexError("tile index"), "could not be decoded (IndexError: tile index)"),
     (EOFError(), "damaged or incomplete"),
-    (PermissionError(13, "denied"), "permission denied"),
+    (PermissionError(13, "denied"), "cannot be read: denied."),
 ])
 def test_any_decoder_fault_becomes_a_message(tmp_path, monkeypatch, error, words):
     path = tmp_path / "fine.png"
@@ -116,7 +117,7 @@ def test_unreadable_file(tmp_path):
     Image.fromarray(np.zeros((4, 4), np.uint8)).save(path)
     path.chmod(0)
     try:
-        with pytest.raises(ImageLoadError, match="permission denied"):
+        with pytest.raises(ImageLoadError, match="cannot be opened: Permission denied"):
             load_image(path)
     finally:
         path.chmod(0o600)

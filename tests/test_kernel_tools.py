@@ -279,3 +279,11 @@ def test_json_channels_must_agree_with_the_values():
     with pytest.raises(KernelFileError, match='"channels" says 3'):
         spec_from_json(text)
     assert spec_from_json(json.dumps({"values": [[1, 0], [0, 1]], "channels": 1})).channels == 1
+
+
+def test_json_counts_are_numbers_not_booleans_and_quoted_short():
+    with pytest.raises(KernelFileError, match='"channels" says true'):
+        spec_from_json(json.dumps({"values": [[1]], "channels": True}))
+    with pytest.raises(KernelFileError) as info:
+        spec_from_json(json.dumps({"values": [[1]], "size": [[[[0] * 1000]]]}))
+    assert len(str(info.value)) < 200

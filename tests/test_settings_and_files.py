@@ -15,6 +15,7 @@ from engine.storage.atomic import SaveError, atomic_write_bytes, save_npy, save_
 from gui.settings import SETTINGS_VERSION, Settings, load_settings, save_settings
 from tests.conftest import ASCENT
 from tests.live_window import open_window
+from tests.unprivileged import as_unprivileged, open_folder, remove_folder
 
 OLD = b"the previous, complete file"
 
@@ -48,16 +49,25 @@ def test_missing_folder_gives_save_error(tmp_path):
         atomic_write_bytes(tmp_path / "no" / "such" / "folder" / "out.png", b"x")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders "
-                    "(test_full_disk_leaves_the_old_file_intact covers the failure path)")
-def test_read_only_folder_leaves_the_old_file_intact(existing):
-    existing.parent.chmod(0o500)
+def test_read_only_folder_leaves_the_old_file_intact():
+    folder = open_folder()  # run as an unprivileged user: root writes into read-only folders
     try:
-        with pytest.raises(SaveError):
-            save_npy(existing, np.ones((2, 2)))
+        existing = folder / "out.npy"
+        existing.write_bytes(OLD)
+        existing.chmod(0o666)  # the file is writable; only its folder is not
+        folder.chmod(0o555)
+
+        def save():
+            try:
+                save_npy(existing, np.ones((2, 2)))
+            except SaveError as exc:
+                return str(exc)
+            return "saved"
+
+        assert as_unprivileged(save) == f"Cannot write in {folder}: {os.strerror(13)}."
+        assert existing.read_bytes() == OLD and leftovers(folder) == []
     finally:
-        existing.parent.chmod(0o700)
-    assert existing.read_bytes() == OLD
+        remove_folder(folder)
 
 
 def test_saves_round_trip(tmp_path):

@@ -1,8 +1,9 @@
 """The headless ``convolve`` command: the same Keras layer as the window, for scripts and tests.
 
 Prints the output shape on the first line of stdout, e.g. ``(1, 255, 510, 1)`` or, with four
-filters, ``(1, 510, 510, 4)``. Bad input exits 1 with one ``error: ...`` line on stderr; usage
-mistakes exit 2 (argparse).
+filters, ``(1, 510, 510, 4)``, once the outputs are saved. Bad input, a failed save or too
+little memory exits 1 with one ``error: ...`` line on stderr (and no shape); usage mistakes exit
+2 (argparse). Outputs never replace a file the command reads.
 """
 
 from __future__ import annotations
@@ -22,11 +23,15 @@ from engine.model.conv import ACTIVATIONS, MAX_FILTERS, ConvSpec, check_conv
 from engine.model.errors import LayerSpecError
 from engine.model.network import single_conv
 from engine.storage.atomic import SaveError, atomic_write_bytes, save_npy, save_png
+from engine.storage.paths import same_file, shown_name
 from engine.teaching.codegen import keras_script
 
 DEFAULT_KERNEL = "1 1 1; 1 1 1; 1 1 1"
-
 OUTPUT_SUFFIXES = (".npy", ".png")
+
+
+class OutOfMemory(Exception):
+    """Too little memory for a step; the message names the size that did not fit."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,6 +105,7 @@ def run(args: argparse.Namespace) -> tuple[int, ...]:
     """Do the work; raises the project's own errors for bad input."""
     if args.output is not None and args.output.suffix.lower() not in OUTPUT_SUFFIXES:
         raise SaveError(f"-o must end in .npy or .png, not {args.output.name!r}.")
+    _refuse_overwriting_inputs(args)
     spec = layer_from_args(args)
     image = load_image(args.image, color=args.color)
     model = single_conv(spec)
@@ -110,27 +116,75 @@ def run(args: argparse.Namespace) -> tuple[int, ...]:
 
     from engine.backend.keras_model import convolve  # imports TensorFlow
 
-    output = convolve(image, spec)
+    try:
+        output = convolve(image, spec)
+    except Exception as exc:
+        if not _is_out_of_memory(exc):
+            raise
+        shape = spec.output_shape(image.nhwc_shape)
+        raise OutOfMemory(f"not enough memory to compute the output {format_shape(shape)} "
+                          f"({_megabytes(shape)} as float32) from the {image.hw[0]} x "
+                          f"{image.hw[1]} image: close other programs, or use a smaller "
+                          f"image or larger strides.") from None
+    _save_output(args, output)  # before the shape: a failed save must not look like success
     print(format_shape(output.shape), flush=True)
-    if args.output is not None:
+    return output.shape
+
+
+def _refuse_overwriting_inputs(args: argparse.Namespace) -> None:
+    """-o and --emit-code never replace the image this command reads, nor each other."""
+    reads = "ConvScope never overwrites a file the command reads"
+    taken = [(args.image, f"the input image: {reads}")]
+    if args.weights is not None:
+        taken.append((args.weights, f"the weights file: {reads}"))
+    for flag, path in (("-o", args.output), ("--emit-code", args.emit_code)):
+        if path is None:
+            continue
+        for other, what in taken:
+            if same_file(path, other):
+                raise SaveError(f"{flag} {shown_name(path)} is {what}; choose another name.")
+        taken.append((path, f"also the file {flag} writes"))
+
+
+def _save_output(args: argparse.Namespace, output) -> None:
+    if args.output is None:
+        return
+    try:
         if args.output.suffix.lower() == ".npy":
             save_npy(args.output, output)
         else:
             maps = [render(output[0, :, :, f], args.display) for f in range(output.shape[3])]
             save_png(args.output, maps[0] if len(maps) == 1 else render_grid(maps))
-    return output.shape
+    except MemoryError:
+        raise OutOfMemory(f"not enough memory to save the output {format_shape(output.shape)} "
+                          f"({_megabytes(output.shape)} as float32) as "
+                          f"{shown_name(args.output)}: close other programs.") from None
+
+
+def _is_out_of_memory(exc: BaseException) -> bool:
+    """NumPy's MemoryError, or TensorFlow's ResourceExhaustedError (named, not imported)."""
+    return isinstance(exc, MemoryError) or any(
+        cls.__name__ == "ResourceExhaustedError" for cls in type(exc).__mro__)
+
+
+def _megabytes(shape: tuple[int, ...]) -> str:
+    return f"{4 * int(np.prod(shape, dtype=np.int64)) / 1e6:,.0f} MB"
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         run(args)
-    except (LayerSpecError, KernelFileError, ImageLoadError, SaveError) as exc:
+    except (LayerSpecError, KernelFileError, ImageLoadError, SaveError, OutOfMemory) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except ImportError as exc:  # TensorFlow or Keras missing or broken
         print(f"error: the Keras engine is unavailable ({exc}); install it with "
               f"'pip install tensorflow-cpu' (macOS: 'pip install tensorflow').", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print("error: not enough memory for this image and these settings: close other "
+              "programs, or use a smaller image.", file=sys.stderr)
         return 1
     except Exception as exc:  # the promise is one line, never a traceback
         print(f"error: unexpected failure: {type(exc).__name__}: {exc}", file=sys.stderr)

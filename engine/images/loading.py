@@ -9,12 +9,16 @@ Nothing else escapes.
 
 from __future__ import annotations
 
+import os
+import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from engine.storage.paths import os_reason, shown_name
 
 #: Pillow refuses images above this many pixels before decoding them (decompression bombs).
 MAX_PIXELS = 120_000_000
@@ -64,16 +68,23 @@ def load_image(path: str | Path, color: str = "gray") -> LoadedImage:
     if color not in COLOR_MODES:
         raise ValueError(f"color must be one of {COLOR_MODES}, not {color!r}")
     path = Path(path)
-    _check_is_a_file(path)
+    name = shown_name(path)
+    _check_is_a_file(path, name)
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     notes: list[str] = []
+    size = None
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 (closed by the with below)
+    except OSError as exc:
+        raise ImageLoadError(f"{name} cannot be opened: {os_reason(exc)}.") from None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             # Opened from a handle, not a name: Pillow's memory-mapped path reads uncompressed
             # TIFFs rotated by their orientation tag with the wrong size (scrambled pixels).
-            with open(path, "rb") as handle, Image.open(handle) as image:
-                _check_pixel_count(path.name, image.size)
+            with handle, Image.open(handle) as image:
+                size = image.size
+                _check_pixel_count(name, image.size)
                 _note_frames_and_depth(image, notes)
                 image.load()  # decode now: a truncated file opens fine and fails here
                 image = _upright(image, notes)
@@ -81,41 +92,60 @@ def load_image(path: str | Path, color: str = "gray") -> LoadedImage:
     except ImageLoadError:
         raise
     except _Refused as exc:
-        raise ImageLoadError(f"{path.name}: {exc}") from None
+        raise ImageLoadError(f"{name}: {exc}") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageLoadError(_too_large(path.name)) from None
+        raise ImageLoadError(_too_large(name)) from None
     except UnidentifiedImageError:
         kind = _signature(path)
         if kind:  # Pillow says "cannot identify" even when only the header is broken
-            raise ImageLoadError(f"{path.name} starts like a {kind} file but its header is "
+            raise ImageLoadError(f"{name} starts like a {kind} file but its header is "
                                  f"damaged.") from None
-        raise ImageLoadError(f"{path.name} is not an image file ConvScope can read "
+        raise ImageLoadError(f"{name} is not an image file ConvScope can read "
                              f"(PNG, JPEG, TIFF, BMP, GIF, WebP and other formats Pillow "
                              f"reads).") from None
-    except PermissionError:
-        raise ImageLoadError(f"{path.name} cannot be read: permission denied.") from None
     except MemoryError:
-        raise ImageLoadError(f"{path.name} is too large for this computer's memory.") from None
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:
-        raise ImageLoadError(f"{path.name} is damaged or incomplete ({exc}).") from None
+        raise ImageLoadError(_no_memory(name, size, color)) from None
+    except OSError as exc:
+        if exc.errno is not None:  # the disk or the OS failed, not the file's contents
+            raise ImageLoadError(f"{name} cannot be read: {os_reason(exc)}.") from None
+        raise ImageLoadError(f"{name} is damaged or incomplete ({exc}).") from None
+    except (ValueError, SyntaxError, EOFError) as exc:
+        raise ImageLoadError(f"{name} is damaged or incomplete ({exc}).") from None
     except Exception as exc:  # a malformed file can trip any error inside a decoder
-        raise ImageLoadError(f"{path.name} could not be decoded "
+        raise ImageLoadError(f"{name} could not be decoded "
                              f"({type(exc).__name__}: {exc}).") from None
     if pixels.size == 0:
-        raise ImageLoadError(f"{path.name} has no pixels.")
+        raise ImageLoadError(f"{name} has no pixels.")
     return LoadedImage(pixels=pixels, name=path.name, notes=tuple(notes))
 
 
-def _check_is_a_file(path: Path) -> None:
-    """The failures that need no decoding, each with its own plain message."""
-    if path.is_dir():
-        raise ImageLoadError(f"{path.name} is a folder, not an image file.")
-    if not path.exists():
-        raise ImageLoadError(f"{path.name}: no such file.")
-    if not path.is_file():  # a pipe or a device would block or never end
-        raise ImageLoadError(f"{path.name} is not a regular file.")
-    if path.stat().st_size == 0:
-        raise ImageLoadError(f"{path.name} is empty (0 bytes).")
+def _check_is_a_file(path: Path, name: str) -> None:
+    """The failures that need no decoding, each with its own plain message; any OS error on
+    the path (permission denied, a name too long, a loop of links) with the OS's reason."""
+    try:
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        raise ImageLoadError(f"{name}: no such file.") from None
+    except (OSError, ValueError) as exc:
+        raise ImageLoadError(f"{name} cannot be opened: {os_reason(exc)}.") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ImageLoadError(f"{name} is a folder, not an image file.")
+    if not stat.S_ISREG(info.st_mode):  # a pipe or a device would block or never end
+        raise ImageLoadError(f"{name} is not a regular file.")
+    if info.st_size == 0:
+        raise ImageLoadError(f"{name} is empty (0 bytes).")
+
+
+def _no_memory(name: str, size: tuple[int, int] | None, color: str) -> str:
+    """Names the size that did not fit, so the student knows what to make smaller."""
+    if size is None:
+        return f"{name} is too large for this computer's memory."
+    channels = 3 if color == "rgb" else 1
+    needed = size[0] * size[1] * channels * 4
+    amount = f"{needed / 1e6:,.0f} MB" if needed >= 1e6 else f"{needed:,} bytes"
+    return (f"{name} ({size[0]} x {size[1]} pixels, {channels} channel(s), {amount} as "
+            f"float32) is too large for this computer's memory: close other programs or use "
+            f"a smaller image.")
 
 
 SIGNATURES = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG", b"GIF8": "GIF",

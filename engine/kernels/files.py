@@ -11,15 +11,17 @@ before anything is returned, so a malformed file changes nothing; every write is
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
 
 from engine.kernels.edits import channels_identical, keras_kernel
 from engine.kernels.text import parse_kernel
-from engine.model.conv import ConvSpec, check_conv
+from engine.model.conv import MAX_ABS_WEIGHT, ConvSpec, check_conv
 from engine.model.errors import LayerSpecError
 from engine.storage.atomic import SaveError, atomic_write_bytes
+from engine.storage.text_files import TextFileError, read_small_text
 from engine.teaching.codegen import float_literal
 
 FORMAT = "convscope-kernel"
@@ -58,6 +60,11 @@ def spec_from_json(text: str, source: str = "the file") -> ConvSpec:
     except json.JSONDecodeError as exc:
         raise KernelFileError(f"{source} is not valid JSON ({exc.msg}, line {exc.lineno}).") \
             from None
+    except RecursionError:
+        raise KernelFileError(f"{source} is nested too deeply to be a kernel file.") from None
+    except ValueError as exc:  # e.g. an integer with thousands of digits
+        raise KernelFileError(f"{source} cannot be read as JSON "
+                              f"({str(exc).split(';')[0]}).") from None
     key = "values" if isinstance(document, dict) and "values" in document else "kernel"
     if not isinstance(document, dict) or key not in document:
         raise KernelFileError(f"{source} is not a ConvScope kernel file (no \"values\" entry).")
@@ -72,8 +79,9 @@ def spec_from_json(text: str, source: str = "the file") -> ConvSpec:
                              "(rows, cols, input channels, filters)")
         for name, expected in (("size", list(kernel.shape[:2])),
                                ("channels", kernel.shape[2]), ("filters", kernel.shape[3])):
-            if name in document and document[name] != expected:
-                raise ValueError(f"\"{name}\" says {json.dumps(document[name])} but the "
+            given = document.get(name, expected)
+            if isinstance(given, bool) or given != expected:  # true is not 1
+                raise ValueError(f"\"{name}\" says {_json_words(given)} but the "
                                  f"values have {json.dumps(expected)}")
         spec = ConvSpec(kernel=kernel,
                         strides=_pair(document.get("strides", (1, 1)), '"strides"'),
@@ -82,8 +90,10 @@ def spec_from_json(text: str, source: str = "the file") -> ConvSpec:
                         bias=_bias(document.get("bias", 0.0), kernel.shape[3]),
                         activation=document.get("activation", "linear"))
         check_conv(spec)
-    except (ValueError, TypeError, LayerSpecError) as exc:
+    except (ValueError, TypeError, OverflowError, LayerSpecError) as exc:
         raise KernelFileError(f"{source}: {exc}") from None
+    except RecursionError:  # a field nested too deeply to describe
+        raise KernelFileError(f"{source}: a field is nested too deeply.") from None
     return spec
 
 
@@ -99,16 +109,44 @@ def _bias(value, filters: int) -> np.ndarray | float:
 
 
 def _number_array(value, what: str) -> np.ndarray:
+    """Nested lists of JSON numbers as float32. true/false, text and null are not weights,
+    and a number beyond the weight bound is refused here, before float32 would turn it
+    into infinity."""
+    pending = [value]
+    while pending:  # a loop, not recursion: no nesting depth can exhaust the stack
+        item = pending.pop()
+        if isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, bool) or not isinstance(item, (int, float)):
+            raise ValueError(f"{what} must be numbers only, not {_json_words(item)}")
+        elif abs(item) > MAX_ABS_WEIGHT:  # also true for infinity (NaN: check_conv refuses it)
+            raise ValueError(f"{what}: every entry must lie between -{MAX_ABS_WEIGHT:g} and "
+                             f"{MAX_ABS_WEIGHT:g}")
     try:
         return np.array(value, dtype=np.float32)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         raise ValueError(f"{what} must be numbers, in rows of equal length") from None
 
 
 def _number(value, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{what} must be a number, not {json.dumps(value)}")
-    return float(value)
+        raise ValueError(f"{what} must be a number, not {_json_words(value)}")
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float
+        number = math.inf
+    if not math.isfinite(number):
+        raise ValueError(f"{what} must be a finite number, not {_json_words(value)}")
+    return number
+
+
+def _json_words(value) -> str:
+    """A JSON value as a message quotes it: short, and never failing."""
+    try:
+        text = json.dumps(value)
+    except (ValueError, TypeError, RecursionError):
+        text = type(value).__name__
+    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 def _pair(value, what: str) -> tuple[int, int]:
@@ -142,13 +180,19 @@ def kernel_from_text(text: str, source: str = "the file") -> np.ndarray:
     return plane
 
 
+#: A real kernel file is a few kilobytes. Larger ones are refused before they are read, which
+#: also keeps parsing short on the GUI thread (about 0.2 s at worst): JSON may describe a whole
+#: layer, plain text holds one plane of at most 15x15 values.
+MAX_KERNEL_FILE_BYTES = 1_000_000
+MAX_TEXT_KERNEL_BYTES = 100_000
+
+
 def _read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise KernelFileError(f"{path.name}: no such file.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KernelFileError(f"{path.name} cannot be read as text ({exc}).") from None
+        limit = MAX_KERNEL_FILE_BYTES if is_json_path(path) else MAX_TEXT_KERNEL_BYTES
+        return read_small_text(path, limit, "kernel file")
+    except TextFileError as exc:
+        raise KernelFileError(str(exc)) from None
 
 
 def is_json_path(path: str | Path) -> bool:
