@@ -69,7 +69,17 @@ def assert_lesson_run(result, saved_npy, ascent_pixels) -> None:
 
 @pytest.fixture
 def window(qtbot):
-    """The real MainWindow, shown, its engine loaded and its first output on screen."""
+    """The real MainWindow, shown, its engine loaded and its first output on screen (the
+    session's shared engine process, see tests/live_window.py)."""
     from tests.live_window import open_window
 
     return open_window(qtbot)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_the_shared_engine():
+    """The windows' shared engine process, if a test started it, ends with the session."""
+    yield
+    live_window = sys.modules.get("tests.live_window")
+    if live_window is not None:
+        live_window.SHARED_ENGINE.close()

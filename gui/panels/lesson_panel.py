@@ -1,7 +1,9 @@
 """The guided lesson: four steps that set the layer through the AppState and say what to see.
 
-Between steps the student may change anything; the step's text follows the settings on
-screen, and "Back" and "Set this step again" restore the lesson's own settings for a step.
+Between steps the student may change anything; the step's text is derived from what is on
+screen (the image, the layer, the filter in the table, the seed box), says what the student
+changed since the step and names settings Keras refuses. "Back" and "Set this step again"
+restore the lesson's own settings for a step.
 """
 
 from __future__ import annotations
@@ -72,6 +74,8 @@ class LessonPanel(QWidget):
         self.again.clicked.connect(lambda: self.go_to(self.index, exact=True))
         state.modelChanged.connect(self.refresh)
         state.imageChanged.connect(self.refresh)
+        state.selectionChanged.connect(self.refresh)  # the table shows another filter
+        state.seedChanged.connect(self.refresh)  # which weights count as untrained
         self.started = False
         self._enable_buttons()
 
@@ -90,11 +94,12 @@ class LessonPanel(QWidget):
 
     def go_to(self, index: int, exact: bool = False) -> None:
         """Apply step ``index``: its own changes on top of the current settings, or
-        (``exact``) the lesson's settings for that step. Step 1 also opens the photo."""
+        (``exact``) the lesson's settings for that step. Step 1, and any step set exactly,
+        also opens the photo as one gray channel."""
         self.index = min(max(index, 0), len(self.lesson) - 1)
         image = self.state.image
-        if self.index == 0 and (image is None or image.name != LESSON_IMAGE
-                                or image.channels != 1):
+        if (self.index == 0 or exact) and (image is None or image.name != LESSON_IMAGE
+                                           or image.channels != 1):
             self.open_lesson_image()
         settings = self.lesson.exact_spec if exact else self.lesson.spec_for
         current = self.state.model.layers[0]
@@ -106,8 +111,10 @@ class LessonPanel(QWidget):
             return
         self.title.setText(self.lesson.steps[self.index].title)
         self.counter.setText(f"Step {self.index + 1} of {len(self.lesson)}")
-        self.text.setText(as_html(self.lesson.text_for(self.index, self.state.image.hw,
-                                                       self.state.model.layers[0])))
+        state = self.state
+        self.text.setText(as_html(self.lesson.text_for(
+            self.index, state.image, state.model.layers[0],
+            state.selected_filter if state.selected_layer == 0 else 0, state.seed)))
         self._enable_buttons()
 
     def _enable_buttons(self) -> None:
