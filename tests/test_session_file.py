@@ -2,6 +2,7 @@
 kind of bad file is refused with a reason."""
 
 import json
+import os
 import shutil
 
 import numpy as np
@@ -152,14 +153,17 @@ def test_every_bad_session_is_refused_with_a_reason(tmp_path, case):
 
 def test_files_that_are_not_sessions_at_all(tmp_path):
     cases = {tmp_path / "missing.convscope": "no such file",
-             tmp_path: "is not a file"}
+             tmp_path: "is a folder"}
     binary = tmp_path / "binary.convscope"
     binary.write_bytes(bytes(range(256)) * 4)
-    cases[binary] = "not text"
+    cases[binary] = "not a text file"
     huge = tmp_path / "huge.convscope"
     with open(huge, "wb") as handle:
         handle.truncate(MAX_BYTES + 10)
-    cases[huge] = "larger than"
+    cases[huge] = "too large for a ConvScope session"
+    if hasattr(os, "mkfifo"):  # a pipe would block a plain open()
+        os.mkfifo(tmp_path / "pipe.convscope")
+        cases[tmp_path / "pipe.convscope"] = "not a regular file"
     for path, reason in cases.items():
         with pytest.raises(SessionFileError, match=reason):
             read_session(path)

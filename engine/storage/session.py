@@ -29,7 +29,9 @@ from engine.model.conv import ConvSpec
 from engine.model.errors import LayerSpecError
 from engine.model.network import ModelSpec
 from engine.storage.atomic import atomic_write_bytes
+from engine.storage.paths import shown_name
 from engine.storage.resources import resources_dir, sample_paths
+from engine.storage.text_files import TextFileError, read_small_text
 from engine.teaching.quiz import QuizProgress
 
 FORMAT = "convscope-session"
@@ -163,24 +165,11 @@ def write_session(path: str | Path, session: Session) -> None:
 # -- reading -------------------------------------------------------------------------------
 def read_session(path: str | Path) -> Session:
     """The session in ``path``; SessionFileError says why it cannot be opened."""
-    path = Path(path)
-    name = path.name or str(path)
     try:
-        if not path.is_file():
-            raise SessionFileError(f"{name}: no such file." if not path.exists()
-                                   else f"{name} is not a file.")
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise SessionFileError(f"{name} cannot be read ({exc.strerror or exc}).") from None
-    if len(data) > MAX_BYTES:
-        raise SessionFileError(f"{name} is larger than {MAX_BYTES // 1_000_000} MB: not a "
-                               f"ConvScope session.")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise SessionFileError(f"{name} is not a ConvScope session (not text).") from None
-    return session_from_json(text, name)
+        text = read_small_text(path, MAX_BYTES, "ConvScope session")
+    except TextFileError as exc:
+        raise SessionFileError(str(exc)) from None
+    return session_from_json(text, shown_name(path))
 
 
 def session_from_json(text: str, source: str = "the session") -> Session:
