@@ -13,7 +13,9 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 # defaults unless a test points CONVSCOPE_SETTINGS elsewhere.
 os.environ["CONVSCOPE_SETTINGS"] = os.path.join(tempfile.mkdtemp(prefix="convscope-test-"),
                                                 "settings.ini")
-for _name in ("CONVSCOPE_IMAGE_FOLDER", "CONVSCOPE_START_IN_LESSON", "CONVSCOPE_DISPLAY_MAPPING"):
+for _name in ("CONVSCOPE_IMAGE_FOLDER", "CONVSCOPE_START_IN_LESSON", "CONVSCOPE_DISPLAY_MAPPING",
+              "CONVSCOPE_TEXT_SCALE", "CONVSCOPE_PRESENTATION_TEXT_SCALE",
+              "CONVSCOPE_START_IN_PRESENTATION", "CONVSCOPE_SESSION"):
     os.environ.pop(_name, None)
 
 ROOT = Path(__file__).resolve().parent.parent
