@@ -108,7 +108,7 @@ class Classroom(QObject):
         mode and session (a session given on the command line wins)."""
         if self.remembered.geometry:
             self.window.restoreGeometry(self.remembered.geometry)
-        self.apply_text_scale(self.state.text_scale)
+        self.apply_text_scale(self.state.text_scale, say=False)  # start-up notes stay
         if self.defaults.start_in_presentation:
             self.state.set_presentation(True)
         if session is None and not image_given and self.defaults.session:
@@ -127,11 +127,11 @@ class Classroom(QObject):
         return False
 
     # -- text and views -------------------------------------------------------------------
-    def apply_text_scale(self, percent: int) -> None:
+    def apply_text_scale(self, percent: int, say: bool = True) -> None:
         self.scaler.apply(percent)
         self.layout.refit()
         self._repaint_labels()
-        if percent != 100 or self.window.statusBar().currentMessage():
+        if say:
             self.window.statusBar().showMessage(f"Text size {percent} %", 3000)
 
     def _after_output(self, _result) -> None:
