@@ -9,36 +9,41 @@ from __future__ import annotations
 
 import platform
 import re
+import sys
 from importlib import metadata
 from pathlib import Path
 
 from engine.storage.resources import resources_dir
 
-#: (what the About window calls it, the distributions that provide it, first found wins).
+#: (what the About window calls it, the distributions that provide it, first found wins,
+#: the module whose ``__version__`` is read if it is already imported and has no metadata,
+#: as in a bundle that left the metadata out).
 DISTRIBUTIONS = (
-    ("ConvScope", ("convscope",)),
-    ("Keras", ("keras",)),
-    ("TensorFlow", ("tensorflow-cpu", "tensorflow", "tensorflow-macos")),
-    ("NumPy", ("numpy",)),
-    ("Pillow", ("pillow",)),
-    ("pyqtgraph", ("pyqtgraph",)),
-    ("PySide6", ("PySide6-Essentials", "PySide6")),
+    ("ConvScope", ("convscope",), ""),
+    ("Keras", ("keras",), "keras"),
+    ("TensorFlow", ("tensorflow-cpu", "tensorflow", "tensorflow-macos"), "tensorflow"),
+    ("NumPy", ("numpy",), "numpy"),
+    ("Pillow", ("pillow",), "PIL"),
+    ("pyqtgraph", ("pyqtgraph",), "pyqtgraph"),
+    ("PySide6", ("PySide6-Essentials", "PySide6"), "PySide6"),
 )
 UNKNOWN = "not found (no package metadata)"
 
 
-def installed_version(names: tuple[str, ...]) -> str:
+def installed_version(names: tuple[str, ...], module: str = "") -> str:
     for name in names:
         try:
             return metadata.version(name)
         except metadata.PackageNotFoundError:
             continue
-    return UNKNOWN
+    loaded = sys.modules.get(module) if module else None  # never imported here
+    return str(getattr(loaded, "__version__", UNKNOWN))
 
 
 def versions() -> list[tuple[str, str]]:
     """(name, version) of ConvScope, Keras, TensorFlow, ..., and Python."""
-    found = [(label, installed_version(names)) for label, names in DISTRIBUTIONS]
+    found = [(label, installed_version(names, module))
+             for label, names, module in DISTRIBUTIONS]
     if found[0][1] == UNKNOWN:  # a source checkout that was never installed
         found[0] = ("ConvScope", _source_version() or UNKNOWN)
     return [*found, ("Python", platform.python_version())]
@@ -66,5 +71,5 @@ def sample_credits(readme: Path | None = None) -> list[tuple[str, str]]:
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
         if len(cells) == 2 and cells[0].lower().endswith(".png") and \
                 not cells[0].startswith("icon"):
-            credits.append((cells[0], cells[1]))
+            credits.append((cells[0], cells[1].replace("`", "")))
     return credits
