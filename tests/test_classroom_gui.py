@@ -205,7 +205,7 @@ def test_presentation_scales_every_panel_and_is_remembered(qtbot, monkeypatch, t
     assert classroom.linked_views  # on by default in presentation mode
     views, tabs = window.views_and_tabs.sizes()
     assert views > 2.5 * tabs  # the views take the space
-    assert window.side.width() <= 0.38 * window.width() + 1
+    assert window.side.width() <= 0.33 * window.width() + 1
     qtbot.keyClick(window, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
     assert classroom.text_scale == 225
     assert_scaled(window, base, 225)

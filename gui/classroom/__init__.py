@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QFileDialog, QVBoxLayout, QWidget
 
 from engine.images.display import render_levels
@@ -76,7 +76,7 @@ class Classroom(QObject):
         self.layout = StableLayout(window, window.views_and_tabs, window.side,
                                    [window.kernel_page, window.layer_page],
                                    lambda: self.state.text_scale)
-        self.layout.lines_high(scroll_in_place(tabs.lesson.text, "lessonTextArea"), 9)
+        scroll_in_place(tabs.lesson.text, "lessonTextArea")  # takes what the tab leaves
         for view in (window.input_view, window.output_view):
             view.caption.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
             self.layout.lines_high(scroll_in_place(view.caption), CAPTION_LINES)
@@ -85,6 +85,8 @@ class Classroom(QObject):
         self.state.textScaleChanged.connect(self.apply_text_scale)
         self.state.presentationChanged.connect(self.layout.set_presentation)
         self.state.linkedViewsChanged.connect(self.link.set_enabled)
+        for signal in (self.state.presentationChanged, self.state.linkedViewsChanged):
+            signal.connect(lambda _on: QTimer.singleShot(0, self.view_all))  # new sizes
         self.state.predictModeChanged.connect(lambda _on: self._repaint_labels())
         window.pipeline.outputChanged.connect(self._after_output)
         window.installEventFilter(self)
@@ -130,6 +132,7 @@ class Classroom(QObject):
     def apply_text_scale(self, percent: int, say: bool = True) -> None:
         self.scaler.apply(percent)
         self.layout.refit()
+        self.link.set_enabled(self.link.enabled)  # the axes' width follows their text
         self._repaint_labels()
         if say:
             self.window.statusBar().showMessage(f"Text size {percent} %", 3000)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QFrame, QScrollArea, QSplitter, QWidget
 SIDE_WIDTH = 460
 SIDE_MIN = 330
 #: At most this share of the window's width goes to the side panel (presentation: less).
-SIDE_SHARE, PRESENTATION_SIDE_SHARE = 0.45, 0.38
+SIDE_SHARE, PRESENTATION_SIDE_SHARE = 0.45, 0.33
 #: The views' share of the height beside the tabs below them, in presentation mode.
 PRESENTATION_VIEWS_SHARE = 0.74
 

@@ -142,7 +142,7 @@ class PredictController(QObject):
         hide = on and key is not None and key != self._guessed
         self.value_cover.cover(hide)
         asked = (key, self.inspector.pinned.isChecked())
-        if not on or key == self._guessed or asked == self._asked:
+        if not on or (key is not None and key == self._guessed) or asked == self._asked:
             return  # (asking again would wipe what the student is typing)
         self._asked = asked
         if key is not None and self.inspector.pinned.isChecked():

@@ -9,10 +9,11 @@ the output follows the input, never the other way round.
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF
+from PySide6.QtGui import QFontMetricsF
 
 from gui.panels.image_panel import ImagePanel
 
-AXIS_WIDTH = 48  # both left axes equally wide, so the two images line up
+AXIS_PADDING = 8  # both left axes equally wide (room for "-00000"), so the images line up
 
 
 class ViewLink:
@@ -29,7 +30,10 @@ class ViewLink:
     def set_enabled(self, on: bool) -> None:
         self.enabled = on
         for panel in (self.input, self.output):
-            panel.plot.getPlotItem().getAxis("left").setWidth(AXIS_WIDTH if on else None)
+            axis = panel.plot.getPlotItem().getAxis("left")
+            font = axis.style.get("tickFont") or panel.plot.font()
+            width = QFontMetricsF(font).horizontalAdvance("-00000") + 2 * AXIS_PADDING
+            axis.setWidth(int(width) if on else None)
             self._shapes[id(panel)] = self._shape(panel)
         self._resync()
 
