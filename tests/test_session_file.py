@@ -185,3 +185,31 @@ def test_the_session_limits_match_the_app():
 
     assert MAX_SEED == SEED_BOX_MAX
     assert len(Lesson(0)) == LESSON_STEPS
+
+
+def test_any_layer_kind_that_follows_the_protocol_is_saved_by_its_fields(monkeypatch):
+    """A new layer spec (a pooling layer, say) needs only its entry in LAYER_KINDS."""
+    from dataclasses import dataclass
+
+    from engine.storage import session as sessions
+
+    @dataclass(frozen=True)
+    class Pool:
+        kind = "MaxPooling2D"
+        pool_size: tuple[int, int] = (2, 2)
+        strides: tuple[int, int] | None = None
+        padding: str = "valid"
+
+        def check(self, _input_shape=None):
+            if self.padding not in ("valid", "same"):
+                raise ValueError("bad padding")
+
+        channels = 1
+
+    monkeypatch.setitem(sessions.LAYER_KINDS, "MaxPooling2D", Pool)
+    conv = ConvSpec(kernel=random_kernel((3, 3), 1, 2, 0))
+    model = ModelSpec((conv, Pool(pool_size=(3, 2), strides=None, padding="same")))
+    session = Session(model=model, image=ImageRef(sample="ascent.png"))
+    back = sessions.session_from_json(session_to_json(session))
+    assert back.model.layers[1] == Pool(pool_size=(3, 2), strides=None, padding="same")
+    assert back.model.layers[0] == conv

@@ -302,6 +302,12 @@ def _field_value(value, default, what: str):
     if isinstance(default, np.ndarray) or (isinstance(default, float)
                                             and isinstance(value, list)):
         return _number_array(value, what)
+    if default is None:  # an optional pair (a pooling layer's strides): null or numbers
+        if value is None:
+            return None
+        if not isinstance(value, list) or not 1 <= len(value) <= 4:
+            raise ValueError(f"{what} must be null or whole numbers")
+        return tuple(_whole(v, what, 1, 10**6) for v in value)
     if isinstance(default, tuple):
         if not isinstance(value, list) or len(value) != len(default):
             raise ValueError(f"{what} must be {len(default)} whole numbers")
