@@ -92,10 +92,9 @@ class PredictController(QObject):
         self._refresh_value()
 
     def _on_change(self, *_changed) -> None:
-        now = self.current()
         if not self.classroom.predict_mode:
-            self.revealed = now
-            return
+            return  # turning predict mode on takes the shape on screen as seen
+        now = self.current()
         if now is None:
             return  # refused settings: the banner explains, the last output stays as it was
         if self.revealed is not None and now[1] == self.revealed[1]:
@@ -138,6 +137,8 @@ class PredictController(QObject):
 
     def _refresh_value(self) -> None:
         on = self.classroom.predict_mode
+        if not on and not self.value_cover.covering:
+            return  # the common case, on every inspected pixel
         key = self._pixel_key()
         hide = on and key is not None and key != self._guessed
         self.value_cover.cover(hide)
