@@ -7,7 +7,7 @@ from importlib import metadata
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
-from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtGui import QAction, QCursor, QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -22,8 +22,23 @@ from engine.formatting import format_number
 from engine.teaching.quiz import question
 from gui.panels.pixel_values import short_number
 from tests.layers import conv
-from tests.live_window import ENGINE_TIMEOUT_MS, find, open_window, shown_output, wait_for_output
+from tests.live_window import (
+    ENGINE_TIMEOUT_MS,
+    find,
+    open_window,
+    shown_output,
+    viewport_pos,
+    wait_for_output,
+)
 from tests.numpy_reference import cross_correlate
+
+
+@pytest.fixture(autouse=True)
+def cursor_put_back(qtbot):
+    """Tests that hover over a pixel move to a view's centre; the cursor left there would
+    make the next test's first move to a centre no move at all."""
+    yield
+    QCursor.setPos(QPoint(0, 0))
 
 
 def trigger(window, name):
@@ -81,12 +96,6 @@ def test_a_predicted_shape_is_checked_per_axis(qtbot, window):
     window.state.update_spec(strides=(2, 2))
     assert not any(covering(window).values())
     assert not find(window, QWidget, "predictForm").isVisible()
-
-
-def viewport_pos(panel, row, col):
-    panel.view_box.setRange(QRectF(col - 5, row - 5, 11, 11), padding=0)
-    scene = panel.view_box.mapViewToScene(QPointF(col + 0.5, row + 0.5))
-    return panel.plot.mapFromScene(scene)
 
 
 def test_a_clicked_pixel_hides_its_value_until_a_guess(qtbot, window, ascent_pixels):

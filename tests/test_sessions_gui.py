@@ -106,7 +106,7 @@ def test_a_session_with_a_moved_image_asks_for_it(qtbot, tmp_path):
     assert again.open_session(path)  # everything but the image
     assert again.state.model == model and again.state.color == "rgb"
     assert again.state.image is not before and again.state.image.name == "ascent.png"
-    notice = again.banner.text()
+    notice = again.banner.message
     assert "photo.png was not found" in notice and "\n" not in notice
     button = find(again, QPushButton, "bannerAction")
     assert button.isVisible() and button.text() == "Find the image..."
@@ -178,7 +178,7 @@ def test_every_bad_session_changes_nothing_and_says_why(qtbot, window, tmp_path)
         assert (state.model, state.image, state.color, state.display_mapping,
                 state.selected_filter, classroom.text_scale, classroom.quiz,
                 window.pipeline.shown) == before, name
-        message = window.banner.text()
+        message = window.banner.message
         assert window.banner.isVisible(), name
         assert message.startswith("Session not opened, nothing changed: "), name
         assert reason in message and "\n" not in message, (name, message)
@@ -191,7 +191,7 @@ def test_an_unwritable_place_keeps_the_old_session(qtbot, window, tmp_path):
     saved = path.read_bytes()
     window.state.update_spec(strides=(2, 2))
     assert not window.save_session(tmp_path / "no-folder" / "class.convscope")
-    assert "Session not saved" in window.banner.text()
+    assert "Session not saved" in window.banner.message
     assert path.read_bytes() == saved
 
 

@@ -61,7 +61,6 @@ class PredictController(QObject):
         classroom.predictModeChanged.connect(self._on_mode)
         inspector.pixelChanged.connect(lambda *_: self._refresh_value())
         inspector.pinned.toggled.connect(lambda *_: self._refresh_value())
-        output_view.pixelHovered.connect(self._hide_readout)
         self._on_mode(classroom.predict_mode)
 
     # -- the shape ----------------------------------------------------------------------
@@ -84,6 +83,7 @@ class PredictController(QObject):
         self._set_pending(False)
 
     def _on_mode(self, on: bool) -> None:
+        self.output_view.set_values_hidden(on)
         self.form.setVisible(on)
         self.guess.setVisible(on)
         self._asked = None
@@ -170,8 +170,3 @@ class PredictController(QObject):
         self._guessed = key
         self.value_cover.cover(False)
         self.guess.show_verdict(self.value_verdict.line())
-
-    def _hide_readout(self, row: int, col: int) -> None:
-        """Under the cursor the output's value would give the answer away."""
-        if self.classroom.predict_mode and row >= 0:
-            self.output_view.readout.setText(f"row {row}, column {col}: ? (predict mode)")
