@@ -13,7 +13,6 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QSplitter,
@@ -28,7 +27,7 @@ from engine.model.conv import ConvSpec
 from engine.model.network import ModelSpec, single_conv
 from engine.storage.resources import default_sample, sample_paths
 from gui.classroom import Classroom
-from gui.classroom.layout import SIDE_WIDTH, scroll_area
+from gui.classroom.layout import SIDE_MIN, SIDE_WIDTH, scroll_area
 from gui.classroom.menus import ClassroomMenus
 from gui.color_mode import ColorModeSwitch
 from gui.file_actions import FileActions
@@ -165,19 +164,25 @@ class MainWindow(QMainWindow):
         QVBoxLayout(shape_box).addWidget(self.shape_panel)
 
         side = QWidget()
-        side.setFixedWidth(SIDE_WIDTH)  # content never widens it (see gui/classroom/layout.py)
+        side.setMinimumWidth(SIDE_MIN)  # content never widens it (see gui/classroom/layout.py)
         self.side = side
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
         side_layout.addWidget(self.side_tabs, stretch=1)
         side_layout.addWidget(shape_box)
 
-        body = QHBoxLayout()
-        body.addWidget(views_and_tabs, stretch=1)
+        body = QSplitter(Qt.Orientation.Horizontal)  # the side keeps its width; drag to change
+        body.setObjectName("bodySplitter")
+        body.addWidget(views_and_tabs)
         body.addWidget(side)
+        body.setStretchFactor(0, 1)
+        body.setStretchFactor(1, 0)
+        body.setChildrenCollapsible(False)
+        body.setSizes([1280 - SIDE_WIDTH, SIDE_WIDTH])
+        self.body = body
         central = QWidget()
         layout = QVBoxLayout(central)
-        layout.addLayout(body, stretch=1)
+        layout.addWidget(body, stretch=1)
         self.setCentralWidget(central)
         self.banner_dock = BannerDock(self.banner, views, central)  # over the views
 

@@ -69,6 +69,15 @@ def assert_lesson_run(result, saved_npy, ascent_pixels) -> None:
                                rtol=1e-6)
 
 
+@pytest.fixture(autouse=True)
+def _settings_forgotten_after_each_test():
+    """What one test's window remembered on closing (its size, a text scale) never reaches the
+    next test's window: the shared settings file is removed after every test."""
+    path = Path(os.environ["CONVSCOPE_SETTINGS"])
+    yield
+    path.unlink(missing_ok=True)
+
+
 @pytest.fixture
 def window(qtbot):
     """The real MainWindow, shown, its engine loaded and its first output on screen (the

@@ -225,10 +225,13 @@ def test_presentation_scales_every_panel_and_is_remembered(qtbot, monkeypatch, t
     qtbot.keyClick(window, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
     assert classroom.text_scale == 125
     assert_scaled(window, base, 125)
+    window.resize(1150, 700)
+    geometry = bytes(window.saveGeometry())
     window.close()
 
-    again = open_window(qtbot)  # a restart: the scales come back
+    again = open_window(qtbot)  # a restart: the scales and the window's size come back
     assert again.classroom_state.text_scale == 125
+    assert again.classroom.remembered.geometry == geometry  # restored (within the screen)
     assert_scaled(again, base, 125)
     trigger(again, "presentationMode")
     assert again.classroom_state.text_scale == 225

@@ -45,6 +45,7 @@ class Classroom(QObject):
         self.scaler = TextScaler(window)
         self.sessions = SessionActions(window, report, image_filter)
         self.report = report
+        self._at_start: list = [None, None, None]  # scales and geometry the run began with
         tabs, state = window.explain_tabs, window.state
 
         self.quiz_panel = QuizPanel(state, self.state)
@@ -108,9 +109,10 @@ class Classroom(QObject):
     def start(self, session: str | Path | None, image_given: bool) -> None:
         """Restore the remembered scale and geometry, then the class defaults' presentation
         mode and session (a session given on the command line wins)."""
-        if self.remembered.geometry:
-            self.window.restoreGeometry(self.remembered.geometry)
         self.apply_text_scale(self.state.text_scale, say=False)  # start-up notes stay
+        if self.remembered.geometry:  # after the scale: its sizes are the ones remembered
+            self.window.restoreGeometry(self.remembered.geometry)
+        self._at_start = [self.state.normal_scale, self.state.presentation_scale, None]
         if self.defaults.start_in_presentation:
             self.state.set_presentation(True)
         if session is None and not image_given and self.defaults.session:
@@ -119,13 +121,21 @@ class Classroom(QObject):
             self.sessions.open(session)
 
     def remember(self) -> None:
-        remember(Remembered(self.state.normal_scale, self.state.presentation_scale,
-                            bytes(self.window.saveGeometry())))
+        """What the user changed in this run (a scale left alone keeps following the class
+        default, even when the teacher changes it later)."""
+        now = (self.state.normal_scale, self.state.presentation_scale,
+               bytes(self.window.saveGeometry()))
+        changed = [value if value != before else None
+                   for value, before in zip(now, self._at_start)]
+        if any(value is not None for value in changed):
+            remember(Remembered(*changed))
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
-        if watched is self.window and event.type() == QEvent.Type.Show and \
-                self.scaler.percent != 100:
-            self.scaler.refresh(self.window)  # styled widgets are polished on the first show
+        if watched is self.window and event.type() == QEvent.Type.Show:
+            if self.scaler.percent != 100:  # styled widgets are polished on the first show
+                self.scaler.refresh(self.window)
+            if self._at_start[2] is None:  # the geometry as shown first, to see a change
+                self._at_start[2] = bytes(self.window.saveGeometry())
         return False
 
     # -- text and views -------------------------------------------------------------------

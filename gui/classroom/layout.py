@@ -2,8 +2,9 @@
 
 Text that grows (the lesson's steps, the views' captions, the shape explanation, the
 predict form's verdict) scrolls inside a fixed height instead of pushing its neighbours; the
-side panel has a fixed width, set only when the text scale or the mode changes, and its pages
-scroll; the splitters' panes have fixed minimum heights, so new text never moves a splitter.
+side panel sits in a splitter with a fixed minimum width, its width set only when the text
+scale or the mode changes (or the user drags it), and its pages scroll; the splitters' panes
+have fixed minimum sizes, so new text never moves a splitter.
 In presentation mode the views take most of the height and the side panel shrinks to what its
 pages need.
 """
@@ -83,8 +84,10 @@ class StableLayout:
             side = min(max(needed, SIDE_MIN), int(PRESENTATION_SIDE_SHARE * width))
         else:
             side = min(max(round(SIDE_WIDTH * scale), SIDE_MIN), int(SIDE_SHARE * width))
-        if side != self.side.width() or self.side.minimumWidth() != side:
-            self.side.setFixedWidth(side)
+        body = self.side.parentWidget()  # the splitter beside the views
+        total = sum(body.sizes()) or self.window.width()
+        if side != self.side.width():
+            body.setSizes([max(total - side, 1), side])
 
     def set_presentation(self, on: bool) -> None:
         if on == self.presentation:
