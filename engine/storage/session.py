@@ -16,19 +16,17 @@ atomic.
 from __future__ import annotations
 
 import json
-import math
 import os
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
 
 from engine.images.display import MAPPINGS
 from engine.images.loading import COLOR_MODES
-from engine.model.conv import ConvSpec
 from engine.model.errors import LayerSpecError
 from engine.model.network import ModelSpec
 from engine.storage.atomic import atomic_write_bytes
+from engine.storage.json_fields import choice, flag, known, section, whole
+from engine.storage.layer_json import LAYER_KINDS, layer_from_json, layer_to_json
 from engine.storage.paths import shown_name
 from engine.storage.resources import resources_dir, sample_paths
 from engine.storage.text_files import TextFileError, read_small_text
@@ -47,8 +45,8 @@ MIN_TEXT_SCALE, MAX_TEXT_SCALE = 100, 250
 LESSON_STEPS = 4
 #: The tabs under the images a session can bring to the front.
 TABS = ("inspect", "correlation", "lesson", "quiz")
-#: Layer classes by their Keras class name: a new layer spec is added here to be saved.
-LAYER_KINDS: dict[str, type] = {ConvSpec.kind: ConvSpec}
+__all__ = ["LAYER_KINDS", "ImageRef", "Session", "SessionFileError", "image_ref",
+           "read_session", "session_from_json", "session_to_json", "write_session"]
 
 
 class SessionFileError(Exception):
@@ -111,25 +109,6 @@ class Session:
 
 
 # -- writing -------------------------------------------------------------------------------
-def layer_to_json(layer) -> dict:
-    """A layer spec as ``{"kind": ..., field: value, ...}``: arrays as nested lists of their
-    exact float32 values, pairs as lists."""
-    document = {"kind": layer.kind}
-    for spec_field in fields(layer):
-        document[spec_field.name] = _plain(getattr(layer, spec_field.name))
-    return document
-
-
-def _plain(value):
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, (tuple, list)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
 def session_to_json(session: Session) -> str:
     model = session.model
     document = {
@@ -214,127 +193,60 @@ def _refuse_constant(name: str):
 
 
 def _session(document: dict) -> Session:
-    _known(document, {"format", "version", "image", "color", "model", "selected", "seed",
+    known(document, {"format", "version", "image", "color", "model", "selected", "seed",
                       "same_kernel", "display", "lesson", "quiz", "view"}, "the session")
-    color = _choice(document.get("color", "gray"), COLOR_MODES, '"color"')
-    model = _model(_section(document, "model", required=True))
+    color = choice(document.get("color", "gray"), COLOR_MODES, '"color"')
+    model = _model(section(document, "model", required=True))
     first = model.layers[0]
     if first.channels != (1 if color == "gray" else 3):
         raise ValueError(f"the first layer has {first.channels} input channel(s) but the "
                          f"colour mode {color!r} gives {1 if color == 'gray' else 3}")
-    selected = _section(document, "selected")
-    _known(selected, {"layer", "filter"}, '"selected"')
-    layer_index = _whole(selected.get("layer", 0), '"selected" layer', 0, len(model) - 1)
+    selected = section(document, "selected")
+    known(selected, {"layer", "filter"}, '"selected"')
+    layer_index = whole(selected.get("layer", 0), '"selected" layer', 0, len(model) - 1)
     filters = getattr(model.layers[layer_index], "filters", 1)
-    filter_index = _whole(selected.get("filter", 0), '"selected" filter', 0, filters - 1)
-    display = _section(document, "display")
-    _known(display, {"mapping", "shared_scale"}, '"display"')
-    view = _section(document, "view")
-    _known(view, {"text_scale", "predict_mode", "linked_views", "tab"}, '"view"')
+    filter_index = whole(selected.get("filter", 0), '"selected" filter', 0, filters - 1)
+    display = section(document, "display")
+    known(display, {"mapping", "shared_scale"}, '"display"')
+    view = section(document, "view")
+    known(view, {"text_scale", "predict_mode", "linked_views", "tab"}, '"view"')
     lesson = document.get("lesson")
     return Session(
         model=model,
-        image=_image(_section(document, "image", required=True)),
+        image=_image(section(document, "image", required=True)),
         color=color,
-        display_mapping=_choice(display.get("mapping", "auto"), MAPPINGS, '"mapping"'),
-        shared_scale=_flag(display.get("shared_scale", False), '"shared_scale"'),
+        display_mapping=choice(display.get("mapping", "auto"), MAPPINGS, '"mapping"'),
+        shared_scale=flag(display.get("shared_scale", False), '"shared_scale"'),
         selected_layer=layer_index,
         selected_filter=filter_index,
-        seed=_whole(document.get("seed", 0), '"seed"', 0, MAX_SEED),
-        same_kernel=_flag(document.get("same_kernel", True), '"same_kernel"'),
+        seed=whole(document.get("seed", 0), '"seed"', 0, MAX_SEED),
+        same_kernel=flag(document.get("same_kernel", True), '"same_kernel"'),
         lesson_step=None if lesson is None else _lesson_step(lesson),
         quiz=_quiz(document.get("quiz")),
-        tab=_choice(view.get("tab", "inspect"), TABS, '"tab"'),
-        text_scale=_whole(view.get("text_scale", 100), '"text_scale"', MIN_TEXT_SCALE,
+        tab=choice(view.get("tab", "inspect"), TABS, '"tab"'),
+        text_scale=whole(view.get("text_scale", 100), '"text_scale"', MIN_TEXT_SCALE,
                           MAX_TEXT_SCALE),
-        predict_mode=_flag(view.get("predict_mode", False), '"predict_mode"'),
-        linked_views=_flag(view.get("linked_views", False), '"linked_views"'))
+        predict_mode=flag(view.get("predict_mode", False), '"predict_mode"'),
+        linked_views=flag(view.get("linked_views", False), '"linked_views"'))
 
 
 def _model(section: dict) -> ModelSpec:
-    _known(section, {"layers", "names"}, '"model"')
+    known(section, {"layers", "names"}, '"model"')
     layers = section.get("layers")
     if not isinstance(layers, list) or not layers:
         raise ValueError('"layers" must be a list of at least one layer')
     if len(layers) > MAX_LAYERS:
         raise ValueError(f"the model has {len(layers)} layers; ConvScope opens at most "
                          f"{MAX_LAYERS}")
-    specs = [_layer(layer, index) for index, layer in enumerate(layers)]
+    specs = [layer_from_json(layer, index) for index, layer in enumerate(layers)]
     names = section.get("names", [])
     if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
         raise ValueError('"names" must be a list of layer names')
     return ModelSpec(tuple(specs), tuple(names))
 
 
-def _layer(document, index: int):
-    """One layer spec from its ``kind`` and fields, each field read as its default's type."""
-    where = f"layer {index + 1}"
-    if not isinstance(document, dict):
-        raise ValueError(f"{where} must be an object with a \"kind\"")
-    kind = document.get("kind")
-    cls = LAYER_KINDS.get(kind) if isinstance(kind, str) else None
-    if cls is None:
-        raise ValueError(f"{where} is of kind {json.dumps(kind)}, which ConvScope does not "
-                         f"know (it knows {', '.join(LAYER_KINDS)})")
-    spec_fields = {f.name: f for f in fields(cls)}
-    _known(document, {"kind", *spec_fields}, where)
-    values = {name: _field_value(document[name], _default(spec_field), f"{where} {name!r}")
-              for name, spec_field in spec_fields.items() if name in document}
-    try:
-        spec = cls(**values)
-        spec.check(None)
-    except LayerSpecError as exc:
-        raise ValueError(f"{where}: {exc}") from None
-    return spec
-
-
-def _default(spec_field):
-    if spec_field.default is not MISSING:
-        return spec_field.default
-    if spec_field.default_factory is not MISSING:
-        return spec_field.default_factory()
-    return None
-
-
-def _field_value(value, default, what: str):
-    """``value`` checked against the kind of its field's default: a number array, a pair of
-    whole numbers, a word, a flag or a number."""
-    if isinstance(default, np.ndarray) or (isinstance(default, float)
-                                            and isinstance(value, list)):
-        return _number_array(value, what)
-    if default is None:  # an optional pair (a pooling layer's strides): null or numbers
-        if value is None:
-            return None
-        if not isinstance(value, list) or not 1 <= len(value) <= 4:
-            raise ValueError(f"{what} must be null or whole numbers")
-        return tuple(_whole(v, what, 1, 10**6) for v in value)
-    if isinstance(default, tuple):
-        if not isinstance(value, list) or len(value) != len(default):
-            raise ValueError(f"{what} must be {len(default)} whole numbers")
-        return tuple(_whole(v, what, 1, 10**6) for v in value)
-    if isinstance(default, bool):
-        return _flag(value, what)
-    if isinstance(default, str):
-        if not isinstance(value, str) or len(value) > 100:
-            raise ValueError(f"{what} must be a word")
-        return value
-    if isinstance(default, (int, float)):
-        return _number(value, what)
-    raise ValueError(f"{what} cannot be read from a session")
-
-
-def _number_array(value, what: str) -> np.ndarray:
-    try:
-        array = np.array(value)
-    except (ValueError, TypeError):
-        raise ValueError(f"{what} must be numbers in rows of equal length") from None
-    if array.dtype.kind not in "iuf":
-        raise ValueError(f"{what} must hold numbers only")
-    return array.astype(np.float32)
-
-
 def _image(section: dict) -> ImageRef:
-    _known(section, {"sample", "path", "relative"}, '"image"')
+    known(section, {"sample", "path", "relative"}, '"image"')
     sample = section.get("sample")
     if sample is not None:
         if sample not in _sample_names():
@@ -354,8 +266,8 @@ def _image(section: dict) -> ImageRef:
 def _lesson_step(section) -> int:
     if not isinstance(section, dict):
         raise ValueError('"lesson" must be null or {"step": N}')
-    _known(section, {"step"}, '"lesson"')
-    return _whole(section.get("step"), 'the lesson "step"', 0, LESSON_STEPS - 1)
+    known(section, {"step"}, '"lesson"')
+    return whole(section.get("step"), 'the lesson "step"', 0, LESSON_STEPS - 1)
 
 
 def _quiz(section) -> QuizProgress | None:
@@ -363,58 +275,15 @@ def _quiz(section) -> QuizProgress | None:
         return None
     if not isinstance(section, dict):
         raise ValueError('"quiz" must be null or an object')
-    _known(section, {"seed", "question", "right", "answered", "checked"}, '"quiz"')
-    answered = _whole(section.get("answered", 0), 'the quiz "answered"', 0, 10**6)
+    known(section, {"seed", "question", "right", "answered", "checked"}, '"quiz"')
+    answered = whole(section.get("answered", 0), 'the quiz "answered"', 0, 10**6)
     progress = QuizProgress(
-        seed=_whole(section.get("seed"), 'the quiz "seed"', 0, MAX_SEED),
-        index=_whole(section.get("question", 0), 'the quiz "question"', 0, 10**6),
-        right=_whole(section.get("right", 0), 'the quiz "right"', 0, answered),
+        seed=whole(section.get("seed"), 'the quiz "seed"', 0, MAX_SEED),
+        index=whole(section.get("question", 0), 'the quiz "question"', 0, 10**6),
+        right=whole(section.get("right", 0), 'the quiz "right"', 0, answered),
         answered=answered,
-        checked=_flag(section.get("checked", False), 'the quiz "checked"'))
+        checked=flag(section.get("checked", False), 'the quiz "checked"'))
     return progress
-
-
-def _section(document: dict, key: str, required: bool = False) -> dict:
-    value = document.get(key)
-    if value is None and not required:
-        return {}
-    if not isinstance(value, dict):
-        raise ValueError(f'"{key}" must be an object')
-    return value
-
-
-def _known(document: dict, keys: set[str], where: str) -> None:
-    unknown = sorted(set(document) - keys)
-    if unknown:
-        raise ValueError(f"{where} has entries ConvScope does not know: "
-                         f"{', '.join(map(json.dumps, unknown[:5]))}")
-
-
-def _whole(value, what: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValueError(f"{what} must be a whole number from {low} to {high}, not "
-                         f"{json.dumps(value)[:40]}")
-    return value
-
-
-def _number(value, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) \
-            or not math.isfinite(value):
-        raise ValueError(f"{what} must be a number, not {json.dumps(value)[:40]}")
-    return float(value)
-
-
-def _flag(value, what: str) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"{what} must be true or false, not {json.dumps(value)[:40]}")
-    return value
-
-
-def _choice(value, choices, what: str) -> str:
-    if value not in choices:
-        raise ValueError(f"{what} must be one of {', '.join(choices)}, not "
-                         f"{json.dumps(value)[:40]}")
-    return value
 
 
 def _sample_names() -> list[str]:
