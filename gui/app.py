@@ -19,6 +19,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                                             "see 'convolve --help') and 'convscope --self-test' "
                                             "(checks an install, no display needed).")
     parser.add_argument("image", nargs="?", help="image to open (default: the ascent sample)")
+    parser.add_argument("--session", metavar="FILE",
+                        help="open a saved session (.convscope): its image, layer and view")
     return parser.parse_args(argv)
 
 
@@ -40,7 +42,7 @@ def start_window(argv: list[str]):
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     configure_application(app)
-    window = MainWindow(args.image)
+    window = MainWindow(args.image, session=args.session)
     window.show()
     return app, window
 

@@ -13,7 +13,9 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 # defaults unless a test points CONVSCOPE_SETTINGS elsewhere.
 os.environ["CONVSCOPE_SETTINGS"] = os.path.join(tempfile.mkdtemp(prefix="convscope-test-"),
                                                 "settings.ini")
-for _name in ("CONVSCOPE_IMAGE_FOLDER", "CONVSCOPE_START_IN_LESSON", "CONVSCOPE_DISPLAY_MAPPING"):
+for _name in ("CONVSCOPE_IMAGE_FOLDER", "CONVSCOPE_START_IN_LESSON", "CONVSCOPE_DISPLAY_MAPPING",
+              "CONVSCOPE_TEXT_SCALE", "CONVSCOPE_PRESENTATION_TEXT_SCALE",
+              "CONVSCOPE_START_IN_PRESENTATION", "CONVSCOPE_SESSION"):
     os.environ.pop(_name, None)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +67,15 @@ def assert_lesson_run(result, saved_npy, ascent_pixels) -> None:
     assert saved.dtype == np.float32 and saved.shape == (1, 255, 510, 1)
     np.testing.assert_allclose(saved, cross_correlate(ascent_pixels, np.ones((3, 3)), (2, 1)),
                                rtol=1e-6)
+
+
+@pytest.fixture(autouse=True)
+def _settings_forgotten_after_each_test():
+    """What one test's window remembered on closing (its size, a text scale) never reaches the
+    next test's window: the shared settings file is removed after every test."""
+    path = Path(os.environ["CONVSCOPE_SETTINGS"])
+    yield
+    path.unlink(missing_ok=True)
 
 
 @pytest.fixture

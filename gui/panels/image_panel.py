@@ -100,6 +100,7 @@ class ImagePanel(QWidget):
 
         self._values: np.ndarray | None = None
         self._hovered: tuple[int, int] | None = None  # the pixel under the cursor
+        self.values_hidden = False  # predict mode: the readout says "?", not the value
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.plot.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
@@ -147,8 +148,14 @@ class ImagePanel(QWidget):
             self.readout.setText(" ")
             return
         row, col = self._hovered
-        value = ", ".join(format_number(v) for v in np.atleast_1d(self._values[row, col]))
+        value = "?" if self.values_hidden else ", ".join(
+            format_number(v) for v in np.atleast_1d(self._values[row, col]))
         self.readout.setText(f"row {row}, column {col}: {value}")
+
+    def set_values_hidden(self, hidden: bool) -> None:
+        """Predict mode: the value under the cursor would give the answer away."""
+        self.values_hidden = hidden
+        self._show_readout()
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
         self._hovered = self.pixel_at(scene_pos)

@@ -86,6 +86,19 @@ class LessonPanel(QWidget):
         self.started = True
         self.go_to(0)
 
+    @property
+    def step(self) -> int | None:
+        """The step on screen (0-based), None before the lesson starts."""
+        return self.index if self.started else None
+
+    def resume(self, index: int) -> None:
+        """Show step ``index`` of the lesson (an opened session), leaving the settings on
+        screen as they are: the session holds what the class had changed."""
+        self.lesson = Lesson(self.state.seed)
+        self.started = True
+        self.index = min(max(index, 0), len(self.lesson) - 1)
+        self.refresh()
+
     def _on_next(self) -> None:
         if self.started:
             self.go_to(self.index + 1)
