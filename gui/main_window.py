@@ -1,7 +1,8 @@
 """The ConvScope window: assembles the panels, the menus and drag and drop.
 
 It holds no convolution logic: panels edit the AppState, the LivePipeline sends it to the
-engine worker, and the views repaint from its results.
+engine worker, and the views repaint from its results. The layer stack (top right) selects
+the layer every other panel shows.
 """
 
 from __future__ import annotations
@@ -23,12 +24,14 @@ from PySide6.QtWidgets import (
 )
 
 from engine.images.loading import ImageLoadError, LoadedImage, load_image, readable_extensions
+from engine.images.resize import fit_to_input
 from engine.kernels.presets import random_kernel
 from engine.model.conv import ConvSpec
 from engine.model.network import ModelSpec, single_conv
 from engine.storage.resources import default_sample, sample_paths
 from gui.color_mode import ColorModeSwitch
 from gui.file_actions import FileActions
+from gui.model_files import ModelFiles
 from gui.panels.code_panel import CodePanel
 from gui.panels.display_panel import DisplayPanel
 from gui.panels.explain_tabs import ExplainTabs
@@ -36,6 +39,9 @@ from gui.panels.feature_maps import FeatureMapGrid
 from gui.panels.kernel_controls import KernelControls
 from gui.panels.kernel_tabs import KernelTabs
 from gui.panels.layer_controls import LayerControls
+from gui.panels.layer_kinds import KernelPage, LayerSettings
+from gui.panels.layer_stack import LayerStack
+from gui.panels.lesson_panel import CLASSIC, POOLING
 from gui.panels.message_banner import MessageBanner
 from gui.panels.overlays import CoverageOverlay
 from gui.panels.shape_panel import ShapePanel
@@ -86,6 +92,8 @@ class MainWindow(QMainWindow):
         self.kernel_table = self.kernel_tabs.shared_table
         self.kernel_controls = KernelControls(self.state)
         self.layer_controls = LayerControls(self.state)
+        self.layer_settings = LayerSettings(self.state, self.layer_controls)
+        self.layer_stack = LayerStack(self.state)
         self.display_panel = DisplayPanel(self.state)
         self.code_panel = CodePanel(self.state)
         self.shape_panel = ShapePanel(self.state)
@@ -97,6 +105,8 @@ class MainWindow(QMainWindow):
         self.history = UndoHistory(self.state, self.set_color_mode, self)
         self.files = FileActions(self.state, self.pipeline, self._report,
                                  self.set_color_mode)
+        self.model_files = ModelFiles(self.state, self._report,
+                                      lambda text: self.statusBar().showMessage(text, 8000))
         self._build_layout()
         self._build_menus()
 
@@ -141,24 +151,29 @@ class MainWindow(QMainWindow):
         hint.setWordWrap(True)
         kernel_layout.addWidget(hint)
         kernel_layout.addWidget(self.kernel_controls)
+        self.kernel_page = KernelPage(self.state, kernel_page)
         layer_page = QWidget()
         layer_layout = QVBoxLayout(layer_page)
-        layer_layout.addWidget(self.layer_controls)
+        layer_layout.addWidget(self.layer_settings)
         layer_layout.addStretch(1)
         self.side_tabs = QTabWidget()
         self.side_tabs.setObjectName("sideTabs")
-        self.side_tabs.addTab(kernel_page, "Kernel")
+        self.side_tabs.addTab(self.kernel_page, "Kernel")
         self.side_tabs.addTab(layer_page, "Layer")
         self.side_tabs.addTab(self.display_panel, "Display")
         self.side_tabs.addTab(self.code_panel, "Code")
         shape_box = QGroupBox("Shapes (Keras NHWC)")
         QVBoxLayout(shape_box).addWidget(self.shape_panel)
+        stack_box = QGroupBox("Layers (as model.summary() lists them)")
+        QVBoxLayout(stack_box).addWidget(self.layer_stack)
+        stack_box.setMaximumHeight(230)
 
         side = QWidget()
         side.setMinimumWidth(330)
         side.setMaximumWidth(460)
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(stack_box)
         side_layout.addWidget(self.side_tabs, stretch=1)
         side_layout.addWidget(shape_box)
 
@@ -182,6 +197,14 @@ class MainWindow(QMainWindow):
             action = QAction(path.stem, self)
             action.triggered.connect(lambda _checked=False, p=path: self.open_path(p))
             samples.addAction(action)
+        file_menu.addSeparator()
+        for text, name, handler in (
+                ("Open &Keras model...", "openModelAction", self.model_files.ask_open),
+                ("Save as Keras &model...", "saveModelAction", self.model_files.ask_save)):
+            action = QAction(text, self)
+            action.setObjectName(name)
+            action.triggered.connect(lambda _checked=False, h=handler: h(self))
+            file_menu.addAction(action)
         file_menu.addSeparator()
         for text, handler in (("&Load kernel...", self.files.ask_load_kernel),
                               ("Sa&ve kernel...", self.files.ask_save_kernel),
@@ -209,15 +232,22 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("&Help")
         lesson_action = QAction("&Lesson", self)
         lesson_action.setObjectName("lessonAction")
-        lesson_action.triggered.connect(self.start_lesson)
+        lesson_action.triggered.connect(lambda: self.start_lesson())
         help_menu.addAction(lesson_action)
+        pooling_action = QAction("Lesson: &Pooling and feature maps", self)
+        pooling_action.setObjectName("poolingLessonAction")
+        pooling_action.triggered.connect(lambda: self.start_lesson(POOLING))
+        help_menu.addAction(pooling_action)
 
-    def start_lesson(self) -> None:
-        """Help > Lesson: the lesson panel at step 1 (the ascent photo, an untrained layer)."""
-        self.explain_tabs.start_lesson()
+    def start_lesson(self, lesson: str = CLASSIC) -> None:
+        """Help > Lesson: the lesson panel at step 1 (the ascent photo, an untrained layer);
+        ``lesson`` POOLING: "Pooling and feature maps" (several filters, relu, pooling, a
+        second Conv2D)."""
+        self.explain_tabs.start_lesson(lesson)
 
     def _open_lesson_image(self) -> None:
         """The lesson works on the one-channel ascent photo, whatever mode the window is in."""
+        self.state.set_model_file(None)  # no opened model's input size applies any more
         if self.state.color != "gray":
             self.set_color_mode("gray")
         self.open_path(default_sample())
@@ -227,7 +257,7 @@ class MainWindow(QMainWindow):
         """Load ``path`` as the input (File > Open, drag and drop, samples, the command
         line). On failure the current image stays and the reason is shown, non-modally."""
         try:
-            image = load_image(path, color=self.state.color)
+            image = fit_to_input(load_image(path, color=self.state.color), self.state.fixed_hw)
         except ImageLoadError as exc:
             keep = " The previous image stays." if self.state.image is not None else ""
             self.banner.set_notice(f"{exc}{keep}")
@@ -243,6 +273,18 @@ class MainWindow(QMainWindow):
     def set_color_mode(self, color: str, model: ModelSpec | None = None) -> bool:
         """Reload the current image file as "gray" or "rgb" (see gui/color_mode.py)."""
         return self.color_switch.switch(color, model)
+
+    # -- Keras model files (File menu) -----------------------------------------------
+    def open_model(self, path: str | Path) -> bool:
+        """File > Open Keras model: a .keras (or .h5) file becomes the stack, its weights
+        included; the layers ConvScope does not run are listed, greyed. Failures go to the
+        banner and change nothing."""
+        return self.model_files.open_model(path)
+
+    def save_model(self, path: str | Path) -> bool:
+        """File > Save as Keras model: the stack with its weights, as a .keras file that
+        keras.saving.load_model loads into the same outputs."""
+        return self.model_files.save_model(path)
 
     # -- kernel files and export (File menu): methods that take a path ----------------
     def save_kernel(self, path: str | Path) -> bool:

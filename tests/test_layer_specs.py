@@ -244,3 +244,24 @@ def test_receptive_field_growth_lines():
         "conv2d: 1 + (3 - 1)·1·1 = 3 rows", "max_pooling2d: 3 + (2 - 1)·1·1 = 4 rows",
         "conv2d_1: 4 + (3 - 1)·1·2 = 8 rows"]
     assert receptive_field(lesson_stack(), (1, 512, 512, 1), 3, 10, 20).height == 8
+
+
+def test_the_pooling_lesson_steps_keep_the_students_changes():
+    from engine.teaching.pooling_lesson import PoolingLesson
+
+    lesson = PoolingLesson(seed=2)
+    model = lesson.exact_model(0)
+    assert model.output_shapes((1, 512, 512, 1)) == [(1, 510, 510, 4)]
+    changed = model.with_layer(0, model.layers[0].with_changes(strides=(2, 2)))
+    for index in (1, 2, 3):
+        changed = lesson.model_for(index, changed)
+    assert changed.layers[0].strides == (2, 2)  # kept through the steps
+    assert [layer.kind for layer in changed.layers] == [
+        "Conv2D", "Activation", "MaxPooling2D", "Conv2D"]
+    assert changed.output_shapes((1, 512, 512, 1))[-1] == (1, 125, 125, 2)
+    exact = lesson.exact_model(3)
+    assert exact.output_shapes((1, 512, 512, 1))[-1] == (1, 253, 253, 2)
+    assert "3·3·4·2 + 2 = 74" in lesson.model_text(3, (512, 512), exact)
+    assert "no longer this step's" in lesson.model_text(3, (512, 512), exact.with_layer(
+        1, PoolSpec()))
+    assert lesson.model_for(2, ModelSpec((conv(),))) == lesson.exact_model(2)

@@ -54,12 +54,13 @@ def fit_kernel(spec: ConvSpec, channels: int, seed: int) -> ConvSpec:
     return spec.with_changes(kernel=np.concatenate([spec.kernel, fresh[:, :, have:, :]], axis=2))
 
 
-def fit_channels(model: ModelSpec, image_channels: int, seed: int) -> ModelSpec:
-    """``model`` with every Conv2D fitted to the channels its input has (the same model when
-    it already fits)."""
+def fit_channels(model: ModelSpec, image_channels: int, seed: int, first: int = 0) -> ModelSpec:
+    """``model`` with every Conv2D from layer ``first`` on fitted to the channels its input
+    has (the same model when it already fits). An edit of layer k fits the layers after k
+    only: the first conv's channels are the image's, which the colour mode sets."""
     layers, changed, channels = list(model.layers), False, int(image_channels)
     for index, layer in enumerate(layers):
-        if isinstance(layer, ConvSpec) and layer.channels != channels:
+        if index >= first and isinstance(layer, ConvSpec) and layer.channels != channels:
             layers[index] = fit_kernel(layer, channels, seed)
             changed = True
         channels = int(layers[index].output_shape((1, 1, 1, channels))[3])

@@ -18,6 +18,7 @@ from engine.formatting import format_number
 from engine.kernels.edits import keras_kernel
 from engine.kernels.presets import box, random_kernel
 from engine.model.conv import ConvSpec
+from engine.model.network import ModelSpec, single_conv
 
 LESSON_IMAGE = "ascent.png"
 
@@ -36,6 +37,8 @@ def _weights_grid(plane: np.ndarray) -> str:
 
 class Lesson:
     """The four steps, with one random kernel drawn when the lesson starts (``seed``)."""
+
+    name = "The classic Keras convolution lesson"
 
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed
@@ -63,6 +66,25 @@ class Lesson:
         for step in self.steps[:index + 1]:
             current = _apply(current, step.changes)
         return current
+
+    # -- the same steps on the whole model (what the lesson panel applies) ------------------
+    @staticmethod
+    def _first_conv(model: ModelSpec) -> ConvSpec:
+        first = model.layers[0]
+        return first if first.kind == "Conv2D" else ConvSpec()
+
+    def model_for(self, index: int, model: ModelSpec) -> ModelSpec:
+        """The one-Conv2D model of step ``index``, keeping the student's changes to it."""
+        return single_conv(self.spec_for(index, self._first_conv(model)))
+
+    def exact_model(self, index: int, model: ModelSpec) -> ModelSpec:
+        return single_conv(self.exact_spec(index, self._first_conv(model)))
+
+    def model_text(self, index: int, image_hw: tuple[int, int], model: ModelSpec) -> str:
+        return self.text_for(index, image_hw, self._first_conv(model))
+
+    def selected_layer(self, index: int) -> int:
+        return 0
 
     def text_for(self, index: int, image_hw: tuple[int, int], spec: ConvSpec) -> str:
         """The step's sentences, with the numbers of ``spec`` on ``image_hw``."""

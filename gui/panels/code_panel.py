@@ -28,7 +28,8 @@ class CodePanel(QWidget):
         self.copy.setObjectName("copyCode")
         self.copy.setToolTip("Copy the script to the clipboard.")
         note = QLabel("Runnable Keras code for the output on screen: "
-                      "python FILE.py OUT.npy saves the same array.")
+                      "python FILE.py OUT.npy saves the same array (a stack of layers: the "
+                      "last one; OUT.npz: every layer's).")
         note.setWordWrap(True)
         top = QHBoxLayout()
         top.addWidget(note, stretch=1)
@@ -62,7 +63,8 @@ class CodePanel(QWidget):
 
     def _write(self) -> None:
         self._stale = False
-        script = keras_script(self.state.model, self.state.image_path, self.state.color)
+        script = keras_script(self.state.model, self.state.image_path, self.state.color,
+                              self.state.fixed_hw)
         if script != self.view.toPlainText():
             scroll = self.view.verticalScrollBar().value()
             self.view.setPlainText(script)

@@ -48,9 +48,9 @@ class ExplainTabs(QTabWidget):
         output_view.pixelClicked.connect(self.inspector.pin)
         self.player.positionChanged.connect(self._on_step)
 
-    def start_lesson(self) -> None:
+    def start_lesson(self, lesson: str | None = None) -> None:
         self.setCurrentWidget(self.lesson)
-        self.lesson.start()
+        self.lesson.start(lesson)
 
     def _on_output(self, result: ModelResult) -> None:
         layer = min(self.state.selected_layer, len(result.outputs) - 1)

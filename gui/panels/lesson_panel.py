@@ -1,4 +1,5 @@
-"""The guided lesson: four steps that set the layer through the AppState and say what to see.
+"""The guided lessons: steps that set the layer (or the stack) through the AppState and say
+what to see. The classic convolution lesson, and "Pooling and feature maps".
 
 Between steps the student may change anything; the step's text follows the settings on
 screen, and "Back" and "Set this step again" restore the lesson's own settings for a step.
@@ -12,9 +13,13 @@ from html import escape
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from engine.model.network import single_conv
 from engine.teaching.lesson import LESSON_IMAGE, Lesson
+from engine.teaching.pooling_lesson import PoolingLesson
 from gui.state import AppState
+
+#: The lessons by the name start() takes.
+CLASSIC, POOLING = "classic", "pooling"
+LESSONS = {CLASSIC: Lesson, POOLING: PoolingLesson}
 
 
 def as_html(text: str) -> str:
@@ -75,11 +80,14 @@ class LessonPanel(QWidget):
         self.started = False
         self._enable_buttons()
 
-    def start(self) -> None:
+    def start(self, lesson: str | None = None) -> None:
         """Step 1, with the untrained kernel of the seed the seed box shows (so a class
-        given one seed sees the same numbers)."""
-        self.lesson = Lesson(self.state.seed)
+        given one seed sees the same numbers). ``lesson``: CLASSIC or POOLING (None: the
+        one shown last)."""
+        kind = type(self.lesson) if lesson is None else LESSONS[lesson]
+        self.lesson = kind(self.state.seed)
         self.started = True
+        self.state.set_model_file(None)  # the lesson's own stack, not an opened file's
         self.go_to(0)
 
     def _on_next(self) -> None:
@@ -96,9 +104,9 @@ class LessonPanel(QWidget):
         if self.index == 0 and (image is None or image.name != LESSON_IMAGE
                                 or image.channels != 1):
             self.open_lesson_image()
-        settings = self.lesson.exact_spec if exact else self.lesson.spec_for
-        current = self.state.model.layers[0]
-        self.state.set_model(single_conv(settings(self.index, current)), selected_layer=0)
+        settings = self.lesson.exact_model if exact else self.lesson.model_for
+        self.state.set_model(settings(self.index, self.state.model),
+                             selected_layer=self.lesson.selected_layer(self.index))
         self.refresh()
 
     def refresh(self, *_changed) -> None:
@@ -106,8 +114,9 @@ class LessonPanel(QWidget):
             return
         self.title.setText(self.lesson.steps[self.index].title)
         self.counter.setText(f"Step {self.index + 1} of {len(self.lesson)}")
-        self.text.setText(as_html(self.lesson.text_for(self.index, self.state.image.hw,
-                                                       self.state.model.layers[0])))
+        self.counter.setToolTip(self.lesson.name)
+        self.text.setText(as_html(self.lesson.model_text(self.index, self.state.image.hw,
+                                                         self.state.model)))
         self._enable_buttons()
 
     def _enable_buttons(self) -> None:
