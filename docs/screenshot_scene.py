@@ -6,7 +6,9 @@
 "inspector": the pixel inspector on the bottom-right output pixel of a 'same', stride-2
 layer (five padding zeros, the previous window dashed); "lesson": Help > Lesson, step 1;
 "correlation": the flipped kernel beside the one Keras uses; "filters": four filters from the
-filter bank and their feature maps.
+filter bank and their feature maps; "stack": the Pooling and feature maps lesson's stack
+(conv(4) -> relu -> 2x2 max pooling -> conv(2)) with the pooling layer selected and one of its
+pixels inspected.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402, TID251
 
 from engine.kernels.presets import FILTER_BANK  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
+from gui.panels.lesson_panel import POOLING  # noqa: E402
 
 
 def arrange(window: MainWindow, scene: str) -> None:
@@ -35,6 +38,20 @@ def arrange(window: MainWindow, scene: str) -> None:
         window.state.set_filter_count(4)
         window.kernel_controls.apply_preset(FILTER_BANK)
         window.state.select_filter(2)
+        return
+    if scene == "stack":
+        if len(window.state.model) == 1:
+            window.start_lesson(POOLING)
+            for _ in range(3):
+                tabs.lesson.next.click()
+            QTimer.singleShot(2500, lambda: arrange(window, scene))
+            return
+        window.state.select_layer(2)
+        window.state.select_filter(2)
+        tabs.setCurrentIndex(0)
+        pooled = window.pipeline.shown.output(2)[0, 80:120, 100:140, 2]
+        row, col = divmod(int(pooled.argmax()), pooled.shape[1])
+        tabs.inspector.pin(80 + row, 100 + col)
         return
     if scene == "correlation":
         tabs.setCurrentWidget(tabs.correlation)

@@ -13,10 +13,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -163,19 +165,28 @@ class MainWindow(QMainWindow):
         self.side_tabs.addTab(self.display_panel, "Display")
         self.side_tabs.addTab(self.code_panel, "Code")
         shape_box = QGroupBox("Shapes (Keras NHWC)")
-        QVBoxLayout(shape_box).addWidget(self.shape_panel)
+        shape_scroll = QScrollArea()  # a long explanation scrolls instead of being cut
+        shape_scroll.setWidget(self.shape_panel)
+        shape_scroll.setWidgetResizable(True)
+        shape_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        QVBoxLayout(shape_box).addWidget(shape_scroll)
         stack_box = QGroupBox("Layers (as model.summary() lists them)")
         QVBoxLayout(stack_box).addWidget(self.layer_stack)
-        stack_box.setMaximumHeight(230)
 
+        # The layers, the tabs and the shapes share the side column; drag to give one more.
+        column = QSplitter(Qt.Orientation.Vertical)
+        column.setObjectName("sideColumn")
+        for index, widget in enumerate((stack_box, self.side_tabs, shape_box)):
+            column.addWidget(widget)
+            column.setStretchFactor(index, 1 if widget is self.side_tabs else 0)
+            column.setCollapsible(index, False)
+        column.setSizes([160, 435, 140])
         side = QWidget()
         side.setMinimumWidth(330)
         side.setMaximumWidth(460)
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
-        side_layout.addWidget(stack_box)
-        side_layout.addWidget(self.side_tabs, stretch=1)
-        side_layout.addWidget(shape_box)
+        side_layout.addWidget(column)
 
         body = QHBoxLayout()
         body.addWidget(views_and_tabs, stretch=1)

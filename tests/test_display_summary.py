@@ -57,3 +57,17 @@ def test_nearly_flat_and_extreme_outputs_still_summarize(lo, hi):
     summary = summarize(values)
     assert summary.minimum == np.float32(lo) and summary.maximum == np.float32(hi)
     assert summary.counts.sum() == 4
+
+
+def test_channel_ranges_are_numpys_per_channel_min_and_max():
+    from engine.images.display import channel_ranges
+
+    rng = np.random.default_rng(2)
+    for shape in ((1, 510, 510, 8), (1, 3, 5, 2), (1, 1, 1, 1), (1, 33, 31, 16)):
+        output = rng.normal(size=shape).astype(np.float32)
+        minimums, maximums = channel_ranges(output)
+        np.testing.assert_array_equal(minimums, output.min(axis=(0, 1, 2)))
+        np.testing.assert_array_equal(maximums, output.max(axis=(0, 1, 2)))
+        assert minimums.dtype == np.float64
+    empty = channel_ranges(np.zeros((1, 0, 4, 3), np.float32))
+    assert empty[0].tolist() == [0, 0, 0] and empty[1].tolist() == [0, 0, 0]

@@ -53,6 +53,7 @@ class LayerStack(QWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setToolTip("The model, layer by layer, as model.summary() lists it. Select "
                              "a layer to see its feature maps and edit it.")
+        self.tree.setMinimumHeight(96)  # the input and four layers without scrolling
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in (1, 2):
@@ -61,6 +62,9 @@ class LayerStack(QWidget):
         self.total.setObjectName("totalParams")
         self.kind = QComboBox()
         self.kind.setObjectName("layerKind")
+        self.kind.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.kind.setMinimumContentsLength(12)
         for label, kind in LAYER_CHOICES:
             self.kind.addItem(label, kind)
         self.add = QPushButton("Add")
@@ -69,10 +73,14 @@ class LayerStack(QWidget):
                             "channels the layer before it makes.")
         self.remove = QPushButton("Remove")
         self.remove.setObjectName("removeLayer")
-        self.up = QPushButton("Up")
+        self.up = QPushButton("↑")
         self.up.setObjectName("moveLayerUp")
-        self.down = QPushButton("Down")
+        self.up.setToolTip("Move the selected layer up (earlier in the model).")
+        self.down = QPushButton("↓")
         self.down.setObjectName("moveLayerDown")
+        self.down.setToolTip("Move the selected layer down (later in the model).")
+        for button in (self.up, self.down):
+            button.setMaximumWidth(36)
         buttons = QHBoxLayout()
         buttons.addWidget(self.kind, stretch=1)
         for button in (self.add, self.remove, self.up, self.down):
