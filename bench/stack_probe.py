@@ -20,7 +20,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from bench.common import emit, percentile_ms, test_image  # noqa: E402
+from bench.common import STEPS, emit, percentile_ms, test_image  # noqa: E402
 from bench.window_probe import DisplayWatch, idle, set_cell  # noqa: E402
 
 SIZE = 512
@@ -38,9 +38,10 @@ def stack_model():
                       PoolSpec((2, 2)), ConvSpec(kernel=random_kernel((3, 3), 8, 8, 1))))
 
 
-def measure(window, watch: DisplayWatch, edit) -> tuple[list[float], list[float]]:
-    """Edit -> displayed and the engine's turn, per edit (seconds), after three warm-ups."""
-    latencies, engine = [], []
+def measure(window, watch: DisplayWatch, edit) -> tuple[list[float], dict[str, list[float]]]:
+    """Edit -> displayed per edit (seconds), after three warm-ups, and each edit's time split
+    into the steps of bench.common.STEPS."""
+    latencies, steps = [], {name: [] for name in STEPS}
     for i in range(EDITS + 3):
         idle(30)
         started = time.perf_counter()
@@ -48,8 +49,12 @@ def measure(window, watch: DisplayWatch, edit) -> tuple[list[float], list[float]
         done = watch.wait_for(window.pipeline.latest_request_id)
         if i >= 3:
             latencies.append(done - started)
-            engine.append(window.pipeline.shown.seconds)
-    return latencies, engine
+            t, received = window.pipeline.shown.timeline, window.pipeline.shown_received_at
+            for name, seconds in zip(STEPS, (t.started - started, t.computed - t.started,
+                                             t.summarized - t.computed,
+                                             received - t.summarized, done - received)):
+                steps[name].append(seconds)
+    return latencies, steps
 
 
 def first_conv_weight(window, i: int) -> None:
@@ -99,9 +104,9 @@ def main(folder: Path) -> None:
     model = stack_model()
     window.state.set_model(model, selected_layer=0)
     watch.wait_for(window.pipeline.latest_request_id, timeout_s=120)
-    first, first_engine = measure(window, watch, lambda i: set_cell(window, 0.5 + 0.01 * i))
+    first, first_steps = measure(window, watch, lambda i: set_cell(window, 0.5 + 0.01 * i))
     window.state.select_layer(3)
-    last, last_engine = measure(window, watch, lambda i: first_conv_weight(window, i))
+    last, last_steps = measure(window, watch, lambda i: first_conv_weight(window, i))
     shapes = [list(output.shape) for output in window.pipeline.shown.outputs]
     pixels = window.state.image.pixels
     window.close()
@@ -111,10 +116,12 @@ def main(folder: Path) -> None:
           "edits": len(first),
           "first_selected_ms_median": percentile_ms(first, 50),
           "first_selected_ms_p95": percentile_ms(first, 95),
-          "first_selected_engine_ms_median": percentile_ms(first_engine, 50),
+          "first_selected_steps_ms_median": {name: percentile_ms(v, 50)
+                                             for name, v in first_steps.items()},
           "last_selected_ms_median": percentile_ms(last, 50),
           "last_selected_ms_p95": percentile_ms(last, 95),
-          "last_selected_engine_ms_median": percentile_ms(last_engine, 50),
+          "last_selected_steps_ms_median": {name: percentile_ms(v, 50)
+                                            for name, v in last_steps.items()},
           "bare_layers_ms_median": bare,
           "app_over_bare": percentile_ms(first, 50) / bare})
 
