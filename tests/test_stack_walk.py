@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QApplication
 from engine.model.errors import LayerSpecError
 from engine.model.stack import LAYER_CHOICES
 from gui.panels.layer_stack import shape_text
-from tests.live_window import ENGINE_TIMEOUT_MS, edit_cell, open_window
+from tests.live_window import caught_up, edit_cell, open_window, wait_until_caught_up
 from tests.numpy_reference import run_layers
 
 
@@ -88,15 +88,8 @@ class StackWalk(RuleBasedStateMachine):
     @rule()
     def wait_for_the_engine(self):
         pipeline, banner = self.window.pipeline, self.window.banner
-
-        def caught_up() -> bool:
-            return pipeline.shown is not None and (
-                pipeline.shown.request_id == pipeline.latest_request_id)
-
-        self.act(lambda: self.qtbot.waitUntil(
-            lambda: caught_up() or "could not compute" in banner.problem,
-            timeout=ENGINE_TIMEOUT_MS))
-        assert caught_up() and banner.problem == "", banner.problem
+        self.act(lambda: wait_until_caught_up(self.qtbot, self.window))
+        assert caught_up(self.window) and banner.problem == "", banner.problem
         want = run_layers(self.state.image.pixels, self.state.model.layers)
         for got, expected in zip(pipeline.shown.outputs, want):
             scale = float(np.abs(expected).max()) + 1
