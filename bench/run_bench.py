@@ -97,6 +97,12 @@ def main() -> int:
                   f"(app/bare {window['app_over_bare']:.2f}); predict "
                   f"{floor['predict_ms_median']:.1f} ms (predict/app "
                   f"{window['predict_over_app']:.1f})", flush=True)
+        print("512x512 stack conv(8) -> relu -> maxpool -> conv(8) ...", flush=True)
+        report["stack_512"] = stack = probe("stack_probe", str(folder))
+        print(f"  edit of the first conv -> displayed: median "
+              f"{stack['first_selected_ms_median']:.1f} ms, p95 "
+              f"{stack['first_selected_ms_p95']:.1f} ms (last conv on screen: p95 "
+              f"{stack['last_selected_ms_p95']:.1f} ms)", flush=True)
         print("4096x4096 with the engine on a thread, for comparison ...", flush=True)
         report["thread_4096"] = probe("window_probe", "4096", str(folder),
                                       env={"CONVSCOPE_ENGINE": "thread"})

@@ -8,7 +8,9 @@ layer (five padding zeros, the previous window dashed); "lesson": Help > Lesson,
 "correlation": the flipped kernel beside the one Keras uses; "filters": four filters from the
 filter bank and their feature maps; "presentation": presentation mode at 200 % on the lesson's
 first step, the views linked (1600x1000: convert ... -crop 1600x1000+0+0); "predict": predict
-mode after strides (3, 3), the new shape hidden and a prediction typed in.
+mode after strides (3, 3), the new shape hidden and a prediction typed in; "stack": the
+Pooling and feature maps lesson's stack (conv(4) -> relu -> 2x2 max pooling -> conv(2)) with
+the pooling layer selected and one of its pixels inspected.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402, TID251
 
 from engine.kernels.presets import FILTER_BANK  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
+from gui.panels.lesson_panel import POOLING  # noqa: E402
 
 
 def arrange(window: MainWindow, scene: str) -> None:
@@ -53,6 +56,20 @@ def arrange(window: MainWindow, scene: str) -> None:
         form = window.classroom.predict_form
         for axis, value in zip(("rows", "cols", "channels"), (171, 170, 1)):
             form.boxes[axis].setValue(value)
+        return
+    if scene == "stack":
+        if len(window.state.model) == 1:
+            window.start_lesson(POOLING)
+            for _ in range(3):
+                tabs.lesson.next.click()
+            QTimer.singleShot(2500, lambda: arrange(window, scene))
+            return
+        window.state.select_layer(2)
+        window.state.select_filter(2)
+        tabs.setCurrentIndex(0)
+        pooled = window.pipeline.shown.output(2)[0, 80:120, 100:140, 2]
+        row, col = divmod(int(pooled.argmax()), pooled.shape[1])
+        tabs.inspector.pin(80 + row, 100 + col)
         return
     if scene == "correlation":
         tabs.setCurrentWidget(tabs.correlation)

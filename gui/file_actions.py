@@ -35,8 +35,17 @@ class FileActions:
         self.report = report  # (message, is_problem)
         self.switch_color = switch_color
 
+    def _conv_selected(self, what: str) -> bool:
+        kind = self.state.spec.kind
+        if kind != "Conv2D":
+            self.report(f"{what}: the selected layer is a {kind}, which has no kernel. Select a "
+                        f"Conv2D in the layer stack.", True)
+        return kind == "Conv2D"
+
     def save_kernel(self, path: str | Path) -> bool:
         """JSON (.json: the whole layer) or ImageJ-style text of the selected filter."""
+        if not self._conv_selected("Kernel not saved"):
+            return False
         try:
             save_kernel_file(path, self.state.spec, self.state.selected_filter)
         except SaveError as exc:
@@ -48,20 +57,29 @@ class FileActions:
     def load_kernel(self, path: str | Path) -> bool:
         """Apply a kernel file; a malformed one is explained and changes nothing."""
         state = self.state
+        if not self._conv_selected("Kernel not loaded, nothing changed"):
+            return False
         try:
             spec = load_kernel_file(path, state.spec, state.selected_filter)
         except KernelFileError as exc:
             self.report(f"Kernel not loaded, nothing changed: {exc}", True)
             return False
-        if state.selected_layer == 0 and spec.channels not in (1, 3):
+        reads_image = all(layer.kind != "Conv2D"
+                          for layer in state.model.layers[:state.selected_layer])
+        if not reads_image and spec.channels != state.spec.channels:
+            self.report(f"Kernel not loaded, nothing changed: {Path(path).name} has "
+                        f"{spec.channels} input channels; this layer reads "
+                        f"{state.spec.channels} feature maps.", True)
+            return False
+        if reads_image and spec.channels not in (1, 3):
             self.report(f"Kernel not loaded, nothing changed: {Path(path).name} has "
                         f"{spec.channels} input channels; ConvScope uses 1 (gray) or 3 (RGB).",
                         True)
             return False
         wanted = "gray" if spec.channels == 1 else "rgb"
-        if state.selected_layer == 0 and wanted != state.color:
+        if reads_image and wanted != state.color:
             model = with_input_channels(state.model, spec.channels)
-            if not self.switch_color(wanted, model.with_layer(0, spec)):
+            if not self.switch_color(wanted, model.with_layer(state.selected_layer, spec)):
                 return False  # the switch said why; nothing changed
         else:
             state.set_spec(spec)

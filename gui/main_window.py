@@ -1,7 +1,8 @@
 """The ConvScope window: assembles the panels, the menus and drag and drop.
 
 It holds no convolution logic: panels edit the AppState, the LivePipeline sends it to the
-engine worker, and the views repaint from its results.
+engine worker, and the views repaint from its results. The layer stack (top right) selects
+the layer every other panel shows.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.images.loading import ImageLoadError, LoadedImage, load_image, readable_extensions
+from engine.images.resize import fit_to_input
 from engine.kernels.presets import random_kernel
 from engine.model.conv import ConvSpec
 from engine.model.network import ModelSpec, single_conv
@@ -31,6 +33,7 @@ from gui.classroom.layout import SIDE_MIN, SIDE_WIDTH, scroll_area
 from gui.classroom.menus import ClassroomMenus
 from gui.color_mode import ColorModeSwitch
 from gui.file_actions import FileActions
+from gui.model_files import ModelFiles
 from gui.panels.banner_dock import BannerDock
 from gui.panels.code_panel import CodePanel
 from gui.panels.display_panel import DisplayPanel
@@ -39,6 +42,9 @@ from gui.panels.feature_maps import FeatureMapGrid
 from gui.panels.kernel_controls import KernelControls
 from gui.panels.kernel_tabs import KernelTabs
 from gui.panels.layer_controls import LayerControls
+from gui.panels.layer_kinds import KernelPage, LayerSettings
+from gui.panels.layer_stack import LayerStack
+from gui.panels.lesson_panel import CLASSIC, POOLING
 from gui.panels.message_banner import MessageBanner
 from gui.panels.overlays import CoverageOverlay
 from gui.panels.shape_panel import ShapePanel
@@ -89,6 +95,8 @@ class MainWindow(QMainWindow):
         self.kernel_table = self.kernel_tabs.shared_table
         self.kernel_controls = KernelControls(self.state)
         self.layer_controls = LayerControls(self.state)
+        self.layer_settings = LayerSettings(self.state, self.layer_controls)
+        self.layer_stack = LayerStack(self.state)
         self.display_panel = DisplayPanel(self.state)
         self.code_panel = CodePanel(self.state)
         self.shape_panel = ShapePanel(self.state)
@@ -100,6 +108,8 @@ class MainWindow(QMainWindow):
         self.history = UndoHistory(self.state, self.set_color_mode, self)
         self.files = FileActions(self.state, self.pipeline, self._report,
                                  self.set_color_mode)
+        self.model_files = ModelFiles(self.state, self._report,
+                                      lambda text: self.statusBar().showMessage(text, 8000))
         self._build_layout()
         self.classroom = Classroom(self, self._report, IMAGE_FILTER)  # predict, quiz, sessions
         self.classroom_state = self.classroom.state
@@ -149,27 +159,38 @@ class MainWindow(QMainWindow):
         hint.setWordWrap(True)
         kernel_layout.addWidget(hint)
         kernel_layout.addWidget(self.kernel_controls)
+        self.kernel_page = KernelPage(self.state, kernel_page)
         layer_page = QWidget()
         layer_layout = QVBoxLayout(layer_page)
-        layer_layout.addWidget(self.layer_controls)
+        layer_layout.addWidget(self.layer_settings)
         layer_layout.addStretch(1)
         self.side_tabs = QTabWidget()
         self.side_tabs.setObjectName("sideTabs")
-        self.kernel_page, self.layer_page = kernel_page, layer_page
-        self.side_tabs.addTab(scroll_area(kernel_page), "Kernel")  # large text scrolls
+        self.layer_page = layer_page
+        self.side_tabs.addTab(scroll_area(self.kernel_page), "Kernel")  # large text scrolls
         self.side_tabs.addTab(scroll_area(layer_page), "Layer")
         self.side_tabs.addTab(self.display_panel, "Display")
         self.side_tabs.addTab(self.code_panel, "Code")
         shape_box = QGroupBox("Shapes (Keras NHWC)")
+        # (the classroom puts the predict form above it, both scrolling: gui/classroom/)
         QVBoxLayout(shape_box).addWidget(self.shape_panel)
+        stack_box = QGroupBox("Layers (as model.summary() lists them)")
+        QVBoxLayout(stack_box).addWidget(self.layer_stack)
 
+        # The layers, the tabs and the shapes share the side column; drag to give one more.
+        column = QSplitter(Qt.Orientation.Vertical)
+        column.setObjectName("sideColumn")
+        for index, widget in enumerate((stack_box, self.side_tabs, shape_box)):
+            column.addWidget(widget)
+            column.setStretchFactor(index, 1 if widget is self.side_tabs else 0)
+            column.setCollapsible(index, False)
+        column.setSizes([160, 435, 140])
         side = QWidget()
         side.setMinimumWidth(SIDE_MIN)  # content never widens it (see gui/classroom/layout.py)
         self.side = side
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
-        side_layout.addWidget(self.side_tabs, stretch=1)
-        side_layout.addWidget(shape_box)
+        side_layout.addWidget(column)
 
         body = QSplitter(Qt.Orientation.Horizontal)  # the side keeps its width; drag to change
         body.setObjectName("bodySplitter")
@@ -200,6 +221,13 @@ class MainWindow(QMainWindow):
             samples.addAction(action)
         file_menu.addSeparator()
         self.classroom_menus.file_items(file_menu)
+        for text, name, handler in (
+                ("Open &Keras model...", "openModelAction", self.model_files.ask_open),
+                ("Save as Keras &model...", "saveModelAction", self.model_files.ask_save)):
+            action = QAction(text, self)
+            action.setObjectName(name)
+            action.triggered.connect(lambda _checked=False, h=handler: h(self))
+            file_menu.addAction(action)
         file_menu.addSeparator()
         for text, handler in (("&Load kernel...", self.files.ask_load_kernel),
                               ("Sa&ve kernel...", self.files.ask_save_kernel),
@@ -229,16 +257,23 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("&Help")
         lesson_action = QAction("&Lesson", self)
         lesson_action.setObjectName("lessonAction")
-        lesson_action.triggered.connect(self.start_lesson)
+        lesson_action.triggered.connect(lambda: self.start_lesson())
         help_menu.addAction(lesson_action)
+        pooling_action = QAction("Lesson: &Pooling and feature maps", self)
+        pooling_action.setObjectName("poolingLessonAction")
+        pooling_action.triggered.connect(lambda: self.start_lesson(POOLING))
+        help_menu.addAction(pooling_action)
         self.classroom_menus.help_items(help_menu)
 
-    def start_lesson(self) -> None:
-        """Help > Lesson: the lesson panel at step 1 (the ascent photo, an untrained layer)."""
-        self.explain_tabs.start_lesson()
+    def start_lesson(self, lesson: str = CLASSIC) -> None:
+        """Help > Lesson: the lesson panel at step 1 (the ascent photo, an untrained layer);
+        ``lesson`` POOLING: "Pooling and feature maps" (several filters, relu, pooling, a
+        second Conv2D)."""
+        self.explain_tabs.start_lesson(lesson)
 
     def _open_lesson_image(self) -> None:
         """The lesson works on the one-channel ascent photo, whatever mode the window is in."""
+        self.state.set_model_file(None)  # no opened model's input size applies any more
         if self.state.color != "gray":
             self.set_color_mode("gray")
         self.open_path(default_sample())
@@ -248,7 +283,7 @@ class MainWindow(QMainWindow):
         """Load ``path`` as the input (File > Open, drag and drop, samples, the command
         line). On failure the current image stays and the reason is shown, non-modally."""
         try:
-            image = load_image(path, color=self.state.color)
+            image = fit_to_input(load_image(path, color=self.state.color), self.state.fixed_hw)
         except ImageLoadError as exc:
             keep = " The previous image stays." if self.state.image is not None else ""
             self.banner.set_notice(f"{exc}{keep}")
@@ -264,6 +299,18 @@ class MainWindow(QMainWindow):
     def set_color_mode(self, color: str, model: ModelSpec | None = None) -> bool:
         """Reload the current image file as "gray" or "rgb" (see gui/color_mode.py)."""
         return self.color_switch.switch(color, model)
+
+    # -- Keras model files (File menu) -----------------------------------------------
+    def open_model(self, path: str | Path) -> bool:
+        """File > Open Keras model: a .keras (or .h5) file becomes the stack, its weights
+        included; the layers ConvScope does not run are listed, greyed. Failures go to the
+        banner and change nothing."""
+        return self.model_files.open_model(path)
+
+    def save_model(self, path: str | Path) -> bool:
+        """File > Save as Keras model: the stack with its weights, as a .keras file that
+        keras.saving.load_model loads into the same outputs."""
+        return self.model_files.save_model(path)
 
     # -- kernel files and export (File menu): methods that take a path ----------------
     def save_kernel(self, path: str | Path) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.images.display import ValueSummary, levels_for_range, summarize
+from engine.images.display import ValueSummary, channel_ranges, levels_for_range, summarize
 from engine.images.loading import LoadedImage
 from engine.model.network import ModelSpec
 
@@ -63,7 +63,7 @@ class ModelResult:
 
     def ranges(self, layer: int) -> tuple[np.ndarray, np.ndarray]:
         """Every map's exact (minimums, maximums) for ``layer``, as float64 arrays."""
-        return self._cached(("ranges", layer), lambda: _ranges(self.outputs[layer]))
+        return self._cached(("ranges", layer), lambda: channel_ranges(self.outputs[layer]))
 
     def summary(self, layer: int, filter_index: int) -> ValueSummary:
         """Range and histogram of one map (computed once, then kept)."""
@@ -94,14 +94,6 @@ class ModelResult:
         value = compute()
         with self._lock:
             return self._cache.setdefault(key, value)
-
-
-def _ranges(output: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    if output.size == 0:
-        zeros = np.zeros(output.shape[3])
-        return zeros, zeros
-    return (output.min(axis=(0, 1, 2)).astype(np.float64),
-            output.max(axis=(0, 1, 2)).astype(np.float64))
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ _MERGE_ID = 1
 class Snapshot:
     model: ModelSpec
     color: str
+    model_file: object = None  # the Keras file the stack came from (LoadedModel or None)
 
 
 class SnapshotCommand(QUndoCommand):
@@ -83,7 +84,7 @@ class UndoHistory:
         state.modelChanged.connect(self._on_changed)
 
     def _snapshot(self) -> Snapshot:
-        return Snapshot(self.state.model, self.state.color)
+        return Snapshot(self.state.model, self.state.color, self.state.model_file)
 
     def _on_changed(self, *_args) -> None:
         current = self._snapshot()
@@ -98,6 +99,7 @@ class UndoHistory:
         restored (the image file is gone), and nothing changed."""
         self._restoring = True
         try:
+            self.state.set_model_file(snapshot.model_file)  # its greyed layers go with it
             if snapshot.color != self.state.color:
                 return bool(self._switch_color(snapshot.color, snapshot.model))
             self.state.set_model(snapshot.model)

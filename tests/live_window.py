@@ -195,3 +195,15 @@ def edit_cell(win: MainWindow, row: int, col: int, text: str) -> None:
     """Type ``text`` into a kernel cell as a committed edit."""
     table = win.kernel_table
     table.model().setData(table.model().index(row, col), text)
+
+
+def caught_up(win: MainWindow) -> bool:
+    """The result on screen is the one for the newest request."""
+    shown = win.pipeline.shown
+    return shown is not None and shown.request_id == win.pipeline.latest_request_id
+
+
+def wait_until_caught_up(qtbot, win: MainWindow) -> None:
+    """Until the newest request is on screen, or the engine said it could not compute it."""
+    qtbot.waitUntil(lambda: caught_up(win) or "could not compute" in win.banner.problem,
+                    timeout=ENGINE_TIMEOUT_MS)

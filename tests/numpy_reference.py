@@ -55,3 +55,66 @@ def _one_filter(image, w, strides, padding, dilation, bias, activation) -> np.nd
     if activation == "relu":
         out = np.maximum(out, 0)
     return out[None, :, :, None]
+
+
+def pool(maps: np.ndarray, pool_size, strides=None, padding="valid", mode="max") -> np.ndarray:
+    """TensorFlow's max_pool / avg_pool on (1, H, W, C) or (H, W, C) maps: 'same' pads as a
+    convolution does, but padded positions never win a max and are not counted in a mean."""
+    x = np.asarray(maps, np.float64)
+    x = x[0] if x.ndim == 4 else x
+    (ph, pw) = pool_size
+    (sh, sw) = strides or pool_size
+    height, width, _ = x.shape
+    valid = np.ones((height, width), bool)
+    if padding == "same":
+        top, bottom = _same_pads(height, ph, sh, 1)
+        left, right = _same_pads(width, pw, sw, 1)
+        x = np.pad(x, ((top, bottom), (left, right), (0, 0)))
+        valid = np.pad(valid, ((top, bottom), (left, right)))
+    out_h = (x.shape[0] - ph) // sh + 1
+    out_w = (x.shape[1] - pw) // sw + 1
+    out = np.zeros((out_h, out_w, x.shape[2]))
+    for i in range(out_h):
+        for j in range(out_w):
+            block = x[i * sh:i * sh + ph, j * sw:j * sw + pw]
+            inside = valid[i * sh:i * sh + ph, j * sw:j * sw + pw]
+            values = block[inside]  # (n, C): only the input's own positions
+            out[i, j] = values.max(axis=0) if mode == "max" else values.mean(axis=0)
+    return out[None]
+
+
+def activation(x: np.ndarray, name: str) -> np.ndarray:
+    x = np.asarray(x, np.float64)
+    if name == "relu":
+        return np.maximum(x, 0)
+    if name == "sigmoid":
+        return 1 / (1 + np.exp(-x))
+    if name == "tanh":
+        return np.tanh(x)
+    return x
+
+
+def run_layers(image: np.ndarray, layers) -> list[np.ndarray]:
+    """Every layer's output, (1, H, W, C) each, for a list of layer specs, computed here from
+    each spec's settings and weights only."""
+    x = np.asarray(image, np.float64)
+    x = x[:, :, None] if x.ndim == 2 else x
+    outputs = []
+    for spec in layers:
+        kind = spec.kind
+        if kind == "Conv2D":
+            y = cross_correlate(x, spec.kernel, spec.strides, spec.padding, spec.dilation,
+                                spec.bias, "linear")
+            y = activation(y, spec.activation)
+        elif kind in ("MaxPooling2D", "AveragePooling2D"):
+            y = pool(x, spec.pool_size, spec.strides, spec.padding,
+                     "max" if kind == "MaxPooling2D" else "average")
+        elif kind in ("Activation", "ReLU"):
+            y = activation(x[None], spec.activation)
+        elif kind == "Rescaling":
+            y = x[None] * spec.scale + spec.offset
+        else:  # Dropout and the like: the identity at inference
+            y = x[None]
+        outputs.append(y)
+        x = y[0]
+    return outputs

@@ -31,7 +31,21 @@ def test_importing_the_gui_does_not_load_tensorflow():
     assert out.stdout.strip() == "[]"
 
 
+#: The only engine modules that may import TensorFlow or Keras (keras_files only inside its
+#: functions, through keras_model).
+KERAS_MODULES = {"engine/backend/keras_model.py", "engine/backend/keras_files.py"}
+
+
 def test_only_the_keras_backend_imports_keras_in_engine():
     for path in (ROOT / "engine").rglob("*.py"):
-        if path.relative_to(ROOT).as_posix() != "engine/backend/keras_model.py":
+        if path.relative_to(ROOT).as_posix() not in KERAS_MODULES:
             assert not imported_modules(path) & {"tensorflow", "keras"}, path
+
+
+def test_model_files_and_their_helper_load_keras_only_when_used():
+    code = ("import sys, engine.backend.keras_files, engine.backend.helper, "
+            "gui.panels.layer_stack; "
+            "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]"

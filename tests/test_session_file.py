@@ -21,6 +21,7 @@ from engine.storage.session import (
     SessionFileError,
     image_ref,
     read_session,
+    session_from_json,
     session_to_json,
     write_session,
 )
@@ -187,29 +188,21 @@ def test_the_session_limits_match_the_app():
     assert len(Lesson(0)) == LESSON_STEPS
 
 
-def test_any_layer_kind_that_follows_the_protocol_is_saved_by_its_fields(monkeypatch):
-    """A new layer spec (a pooling layer, say) needs only its entry in LAYER_KINDS."""
-    from dataclasses import dataclass
+def test_every_layer_kind_of_a_stack_comes_back():
+    """Conv2D (with and without a bias), both activation classes, both poolings, Rescaling
+    and a training-only layer: each saved by its kind and fields, read back equal."""
+    from engine.model.activation import ActivationSpec
+    from engine.model.passthrough import PassThroughSpec
+    from engine.model.pooling import PoolSpec
+    from engine.model.rescaling import RescalingSpec
 
-    from engine.storage import session as sessions
-
-    @dataclass(frozen=True)
-    class Pool:
-        kind = "MaxPooling2D"
-        pool_size: tuple[int, int] = (2, 2)
-        strides: tuple[int, int] | None = None
-        padding: str = "valid"
-
-        def check(self, _input_shape=None):
-            if self.padding not in ("valid", "same"):
-                raise ValueError("bad padding")
-
-        channels = 1
-
-    monkeypatch.setitem(sessions.LAYER_KINDS, "MaxPooling2D", Pool)
-    conv = ConvSpec(kernel=random_kernel((3, 3), 1, 2, 0))
-    model = ModelSpec((conv, Pool(pool_size=(3, 2), strides=None, padding="same")))
-    session = Session(model=model, image=ImageRef(sample="ascent.png"))
-    back = sessions.session_from_json(session_to_json(session))
-    assert back.model.layers[1] == Pool(pool_size=(3, 2), strides=None, padding="same")
-    assert back.model.layers[0] == conv
+    layers = (RescalingSpec(scale=1 / 255), ConvSpec(kernel=random_kernel((3, 3), 1, 4, 0)),
+              ActivationSpec(activation="tanh"), ActivationSpec(keras_class="ReLU"),
+              PoolSpec(pool_size=(3, 2), padding="same"),
+              PassThroughSpec(keras_class="Dropout", config='{"rate": 0.5}'),
+              PoolSpec(mode="average", strides=(1, 1)),
+              ConvSpec(kernel=random_kernel((2, 2), 4, 2, 1), use_bias=False))
+    session = Session(model=ModelSpec(layers), image=ImageRef(sample="ascent.png"))
+    back = session_from_json(session_to_json(session))
+    assert [layer.kind for layer in back.model.layers] == [layer.kind for layer in layers]
+    assert back.model == session.model

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QApplication
 
 from tests.image_corpus import build_corpus
 from tests.layers import conv
-from tests.live_window import ENGINE_TIMEOUT_MS, edit_cell, open_window
+from tests.live_window import caught_up, edit_cell, open_window, wait_until_caught_up
 from tests.numpy_reference import cross_correlate
 
 CELL_TEXTS = st.one_of(
@@ -123,15 +123,8 @@ class WindowWalk(RuleBasedStateMachine):
     def wait_for_the_engine(self):
         """The newest request reaches the screen, with the reference's values."""
         pipeline, state, banner = self.window.pipeline, self.window.state, self.window.banner
-
-        def caught_up() -> bool:
-            return pipeline.shown is not None and (
-                pipeline.shown.request_id == pipeline.latest_request_id)
-
-        self.act(lambda: self.qtbot.waitUntil(
-            lambda: caught_up() or "could not compute" in banner.problem,
-            timeout=ENGINE_TIMEOUT_MS))
-        assert caught_up() and banner.problem == "", banner.problem
+        self.act(lambda: wait_until_caught_up(self.qtbot, self.window))
+        assert caught_up(self.window) and banner.problem == "", banner.problem
         spec, pixels = state.spec, state.image.pixels
         want = cross_correlate(pixels, spec.kernel, spec.strides, spec.padding, spec.dilation,
                                spec.bias, spec.activation)

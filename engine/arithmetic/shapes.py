@@ -2,16 +2,19 @@
 
 The shape panel and the lesson show these lines, so a teacher can point at every number:
 the formula filled in, the padding split for 'same', and the input rows or columns that no
-window ever reaches. Plain Python: the text is ready before TensorFlow has loaded.
+window ever reaches, for a Conv2D and for a pooling layer (whose window is the pool size,
+never dilated, and whose 'same' padding is no zeros but positions left out). Plain Python:
+the text is ready before TensorFlow has loaded.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from engine.arithmetic.pooling import pool_output_size, pool_padding
 from engine.arithmetic.sizes import output_size, same_padding
 from engine.model.conv import ConvSpec
 
@@ -39,6 +42,8 @@ class AxisExplanation:
     out: int
     pad_before: int
     pad_after: int
+    pooling: bool = False  # a pooling window: the pool size, and padding that is left out
+    reads_image: bool = True  # the layer reads the input image (its unread rows are drawn)
 
     @property
     def effective(self) -> int:
@@ -89,6 +94,14 @@ class AxisExplanation:
             total = self.pad_before + self.pad_after
             if total == 0:
                 notes.append(f"  padding: none needed along the {word}s")
+            elif self.pooling:
+                odd = (f" (odd: TensorFlow puts the extra one at the {after})"
+                       if total % 2 else "")
+                notes.append(
+                    f"  padding: ({self.out} - 1) * {self.stride} + {self.k} - {self.n} = "
+                    f"{_plural(total, word)} outside the input: {self.pad_before} {before}, "
+                    f"{self.pad_after} {after}{odd}; not zeros: max pooling never picks them "
+                    f"and the average leaves them out of its count")
             else:
                 odd = (f" (odd: TensorFlow puts the extra one at the {after})"
                        if total % 2 else "")
@@ -97,16 +110,18 @@ class AxisExplanation:
                     f" = {total} zero {word}s: {self.pad_before} {before}, "
                     f"{self.pad_after} {after}{odd}")
         if self.out < 1:
-            notes.append(f"  the window ({self.effective}) is longer than the input ({self.n}):"
-                         f" the output is empty")
+            window = "pool" if self.pooling else "window"
+            notes.append(f"  the {window} ({self.effective}) is longer than the input "
+                         f"({self.n}): the output is empty")
         if self.uncovered:
             last_start = (self.out - 1) * self.stride - self.pad_before
             first = self.n - self.uncovered
             which = f"{first}" if self.uncovered == 1 else f"{first}-{self.n - 1}"
             verb = "is" if self.uncovered == 1 else "are"
+            red = " (red on the input)" if self.reads_image else ""
             notes.append(
-                f"  the last {_plural(self.uncovered, word)} ({which}) {verb} never read "
-                f"(red on the input): the last window starts at {word} {last_start}")
+                f"  the last {_plural(self.uncovered, word)} ({which}) {verb} never "
+                f"read{red}: the last window starts at {word} {last_start}")
         if self.skipped_inside:
             verb = "is" if self.skipped_inside == 1 else "are"
             notes.append(
@@ -142,13 +157,63 @@ def explain_shape(image_hw: tuple[int, int], spec: ConvSpec) -> tuple[AxisExplan
                                              spec.dilation))
 
 
-def shape_lines(image_hw: tuple[int, int], spec: ConvSpec) -> list[str]:
-    """Every line the shape panel shows under the shapes: formula, then its notes."""
+def explain_pool(image_hw: tuple[int, int], spec,
+                 reads_image: bool = True) -> tuple[AxisExplanation, ...]:
+    """Both axes of a pooling layer (a PoolSpec): valid floor((n - p) / s) + 1, same
+    ceil(n / s)."""
+    explained = []
+    for axis, n, p, s in zip(AXES, image_hw, spec.pool_size, spec.step):
+        before, after = pool_padding(n, p, s) if spec.padding == "same" else (0, 0)
+        explained.append(AxisExplanation(axis, n, p, s, 1, spec.padding,
+                                         pool_output_size(n, p, s, spec.padding), before,
+                                         after, pooling=True, reads_image=reads_image))
+    return tuple(explained)
+
+
+def explain_window(image_hw: tuple[int, int], spec,
+                   reads_image: bool = True) -> tuple[AxisExplanation, ...] | None:
+    """The axes of any layer that slides a window (a Conv2D or a pooling), else None."""
+    if spec.kind == "Conv2D":
+        return tuple(replace(axis, reads_image=reads_image)
+                     for axis in explain_shape(image_hw, spec))
+    if spec.kind.endswith("Pooling2D"):
+        return explain_pool(image_hw, spec, reads_image)
+    return None
+
+
+def _axis_lines(axes) -> list[str]:
     lines = []
-    for axis in explain_shape(image_hw, spec):
+    for axis in axes:
         lines.append(axis.formula())
         lines.extend(axis.notes())
     return lines
+
+
+def shape_lines(image_hw: tuple[int, int], spec: ConvSpec) -> list[str]:
+    """Every line the shape panel shows under the shapes: formula, then its notes."""
+    return _axis_lines(explain_shape(image_hw, spec))
+
+
+def layer_shape_lines(input_shape: tuple[int, int, int, int], spec,
+                      reads_image: bool = True) -> list[str]:
+    """The selected layer's arithmetic, whatever its kind, with its numbers (``reads_image``
+    False: its input is the previous layer's maps, not the image drawn on screen)."""
+    axes = explain_window(tuple(input_shape[1:3]), spec, reads_image)
+    if axes is not None:
+        lines = _axis_lines(axes)
+        if spec.kind.endswith("Pooling2D"):
+            what = "largest" if spec.mode == "max" else "mean"
+            lines.append(f"channels: {input_shape[3]} in, {input_shape[3]} out (the {what} "
+                         f"of each window, one channel at a time)")
+        return lines
+    kind, channels = spec.kind, input_shape[3]
+    if kind in ("Activation", "ReLU"):
+        return [f"output = input: {spec.activation} acts on each of the "
+                f"{input_shape[1]}·{input_shape[2]}·{channels} values on its own"]
+    if kind == "Rescaling":
+        return [f"output = input: each value becomes x · {spec.scale:.6g} + {spec.offset:.6g}"]
+    return [f"output = input: {kind} {spec.what_it_does()}; at inference it passes its "
+            f"input through unchanged"]
 
 
 def flipped_kernel(kernel: np.ndarray) -> np.ndarray:

@@ -5,7 +5,9 @@ engine process (or on its engine worker thread). A KerasModelRunner keeps one Ke
 layer of the model and the input tensor alive between calls: changing only weights assigns
 them to the existing layer; changing a layer's configuration builds that layer again. Layers
 are called directly (``layer(x)``), not through ``model.predict``, which adds tens of
-milliseconds of per-call overhead. All F filters of a Conv2D come out of one call.
+milliseconds of per-call overhead. All F filters of a Conv2D come out of one call. Every
+layer runs as at inference (``training=False``): Dropout and the random augmentations pass
+their input through, exactly as ``model.predict`` has them.
 """
 
 from __future__ import annotations
@@ -20,9 +22,13 @@ import time
 import numpy as np
 
 from engine.images.loading import LoadedImage
+from engine.model.activation import ActivationSpec
 from engine.model.conv import ConvSpec
 from engine.model.errors import LayerSpecError
 from engine.model.network import ModelSpec, single_conv
+from engine.model.passthrough import INFERENCE_IDENTITY, PassThroughSpec
+from engine.model.pooling import PoolSpec
+from engine.model.rescaling import RescalingSpec
 from engine.storage.folders import keras_home
 
 
@@ -59,25 +65,61 @@ with _native_stderr_captured():
 logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 
-def build_layer(spec, input_channels: int):
-    """A built Keras layer for one layer spec (weights still to be assigned)."""
+def keras_layer(spec, name: str | None = None):
+    """The Keras layer one layer spec stands for (unbuilt; a Conv2D's weights still to be
+    set). Also what a saved model is made of."""
     if isinstance(spec, ConvSpec):
-        layer = keras.layers.Conv2D(
+        return keras.layers.Conv2D(
             filters=spec.filters, kernel_size=spec.kernel_size, strides=spec.strides,
             padding=spec.padding, dilation_rate=spec.dilation, activation=spec.activation,
-            use_bias=True)
+            use_bias=spec.use_bias, name=name)
+    if isinstance(spec, ActivationSpec):
+        if spec.kind == "ReLU":
+            return keras.layers.ReLU(name=name)
+        return keras.layers.Activation(spec.activation, name=name)
+    if isinstance(spec, PoolSpec):
+        pool = keras.layers.MaxPooling2D if spec.mode == "max" else keras.layers.AveragePooling2D
+        return pool(pool_size=spec.pool_size, strides=spec.step, padding=spec.padding,
+                    name=name)
+    if isinstance(spec, RescalingSpec):
+        return keras.layers.Rescaling(spec.scale, spec.offset, name=name)
+    if isinstance(spec, PassThroughSpec) and spec.kind in INFERENCE_IDENTITY:
+        config = {key: value for key, value in spec.settings().items() if key != "name"}
+        if name:
+            config["name"] = name
+        return getattr(keras.layers, spec.kind).from_config(config)
+    raise LayerSpecError(f"ConvScope cannot run a {spec.kind} layer.")
+
+
+class _AtInference:
+    """Calls a layer as ``model.predict`` does, with ``training=False``."""
+
+    def __init__(self, layer) -> None:
+        self.layer = layer
+
+    def __call__(self, x):
+        return self.layer(x, training=False)
+
+
+def build_layer(spec, input_channels: int):
+    """A built, callable Keras layer for one layer spec (weights still to be assigned)."""
+    layer = keras_layer(spec)
+    if isinstance(spec, ConvSpec):
         layer.build((None, None, None, input_channels))
         return layer
-    raise LayerSpecError(f"ConvScope cannot run a {spec.kind} layer.")
+    if isinstance(spec, PassThroughSpec):
+        return _AtInference(layer)
+    return layer
 
 
 def assign_weights(layer, spec, held) -> None:
     """Assign straight to the layer's variables (cheaper than set_weights), and only what
-    changed since ``held`` (the spec the layer held before, or None)."""
+    changed since ``held`` (the spec the layer held before, or None). Only a Conv2D has
+    weights."""
     if isinstance(spec, ConvSpec):
         if held is None or not np.array_equal(held.kernel, spec.kernel):
             layer.kernel.assign(spec.kernel)
-        if held is None or not np.array_equal(held.bias, spec.bias):
+        if spec.use_bias and (held is None or not np.array_equal(held.bias, spec.bias)):
             layer.bias.assign(spec.bias)
 
 
@@ -90,6 +132,7 @@ class KerasModelRunner:
         self._configs: list[tuple] = []
         self._held: list = []  # the spec whose weights each layer holds now
         self._outputs: list = []  # each layer's last output tensor (valid up to _valid)
+        self._written: dict[int, np.ndarray] = {}  # the ``outs`` array holding each output
         self._valid = 0  # how many leading outputs belong to the current input and layers
         self._input_source: np.ndarray | None = None
         self._input_tensor = None
@@ -147,9 +190,14 @@ class KerasModelRunner:
             output = np.asarray(tensor)  # the tensor's own memory, no copy (TensorFlow on CPU)
             if outs is None:
                 results.append(np.array(output, dtype=np.float32))  # the caller's own copy
-            else:
+                self._written.pop(index, None)
+                continue
+            # A layer before the first recomputed one already sits in its ``outs`` array when
+            # that array holds its last copy: an edit of layer k copies layers k, k+1, ...
+            if index >= first or self._written.get(index) is not outs[index]:
                 np.copyto(outs[index], output.reshape(outs[index].shape), casting="unsafe")
-                results.append(outs[index])
+                self._written[index] = outs[index]
+            results.append(outs[index])
         return results
 
     def _prepare(self, model: ModelSpec) -> int:

@@ -1,14 +1,17 @@
 """The headless ``convolve`` command: the same Keras layer as the window, for scripts and tests.
 
 Prints the output shape on the first line of stdout, e.g. ``(1, 255, 510, 1)`` or, with four
-filters, ``(1, 510, 510, 4)``, once the outputs are saved. Bad input, a failed save or too
-little memory exits 1 with one ``error: ...`` line on stderr (and no shape); usage mistakes exit
-2 (argparse). Outputs never replace a file the command reads.
+filters, ``(1, 510, 510, 4)``, once the outputs are saved. With ``--model M.keras`` it runs the
+part of a saved Keras model ConvScope runs and prints, after the final shape, one line per
+layer: ``name (Type): (1, H, W, C)``. Bad input, a failed save or too little memory exits 1
+with one ``error: ...`` line on stderr (and no shape); usage mistakes exit 2 (argparse).
+Outputs never replace a file the command reads.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from pathlib import Path
 
@@ -17,17 +20,19 @@ import numpy as np
 from engine.arithmetic.sizes import format_shape
 from engine.images.display import MAPPINGS, render, render_grid
 from engine.images.loading import COLOR_MODES, ImageLoadError, load_image
+from engine.images.resize import fit_to_input
 from engine.kernels.files import KernelFileError, load_weights_npy
 from engine.kernels.text import parse_kernel
 from engine.model.conv import ACTIVATIONS, MAX_FILTERS, ConvSpec, check_conv
 from engine.model.errors import LayerSpecError
-from engine.model.network import single_conv
+from engine.model.loaded import ModelFileError
+from engine.model.network import ModelSpec, single_conv
 from engine.storage.atomic import SaveError, atomic_write_bytes, save_npy, save_png
 from engine.storage.paths import same_file, shown_name
 from engine.teaching.codegen import keras_script
 
 DEFAULT_KERNEL = "1 1 1; 1 1 1; 1 1 1"
-OUTPUT_SUFFIXES = (".npy", ".png")
+OUTPUT_SUFFIXES = (".npy", ".npz", ".png")
 
 
 class OutOfMemory(Exception):
@@ -52,18 +57,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--bias", type=float, nargs="+", default=[0.0], metavar="B",
                         help="one bias for every filter, or one per filter (default: 0)")
     parser.add_argument("--activation", choices=ACTIVATIONS, default="linear")
-    parser.add_argument("--color", choices=COLOR_MODES, default="gray",
+    parser.add_argument("--model", type=Path, metavar="M.keras",
+                        help="run a saved Keras model (.keras or .h5) instead of one Conv2D: "
+                             "its layers up to the first one ConvScope does not run")
+    parser.add_argument("--color", choices=COLOR_MODES, default=None,
                         help="gray: one channel (Pillow 'L'); rgb: three channels, the kernel "
-                             "applied to each and summed (default: gray)")
+                             "applied to each and summed (default: gray, or what --model's "
+                             "input has)")
     parser.add_argument("--display", choices=MAPPINGS, default="auto",
                         help="how -o OUT.png maps values to colours (default: auto, "
                              "min black, max white)")
     parser.add_argument("--emit-code", type=Path, metavar="FILE.py",
                         help="also write the Keras script that reproduces this output")
     parser.add_argument("-o", "--output", type=Path,
-                        help="save the raw float32 output (.npy, shape (1, H, W, filters)) or "
-                             "the displayed image (.png; every feature map side by side when "
-                             "there are several filters)")
+                        help="save the raw float32 output (.npy, shape (1, H, W, filters)), "
+                             "every layer's output by layer name (.npz) or the displayed image "
+                             "(.png; every feature map side by side when there are several "
+                             "filters)")
     return parser
 
 
@@ -101,42 +111,86 @@ def layer_from_args(args: argparse.Namespace) -> ConvSpec:
     return spec
 
 
+def model_from_file(args: argparse.Namespace):
+    """The model of --model, the colour mode its input needs, the image fitted to it and the
+    input size the model fixes (or None)."""
+    if args.kernel or args.weights is not None:
+        raise LayerSpecError("Give either --model or --kernel / --weights, not both.")
+    from engine.backend.keras_files import load_model_file  # imports TensorFlow
+
+    loaded = load_model_file(args.model)
+    wanted = {1: "gray", 3: "rgb"}.get(loaded.channels)
+    if wanted is None:
+        raise LayerSpecError(f"{loaded.source} expects {loaded.channels} input channels; "
+                             f"ConvScope feeds 1 (gray) or 3 (rgb).")
+    if args.color is not None and args.color != wanted:
+        raise LayerSpecError(f"{loaded.source} expects {loaded.channels} input channel(s): "
+                             f"use --color {wanted}.")
+    original = load_image(args.image, color=wanted)
+    image = fit_to_input(original, loaded.fixed_hw)
+    for note in (*loaded.notes, *image.notes[len(original.notes):]):
+        print(f"note: {note}", file=sys.stderr)
+    return loaded.model, wanted, image, loaded.fixed_hw
+
+
+def save_output(path: Path, model: ModelSpec, outputs: list[np.ndarray], display: str) -> None:
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        save_npy(path, outputs[-1])
+    elif suffix == ".npz":
+        buffer = io.BytesIO()
+        np.savez(buffer, **dict(zip(model.layer_names(), outputs)))
+        atomic_write_bytes(path, buffer.getvalue())
+    else:
+        last = outputs[-1]
+        maps = [render(last[0, :, :, f], display) for f in range(last.shape[3])]
+        save_png(path, maps[0] if len(maps) == 1 else render_grid(maps))
+
+
 def run(args: argparse.Namespace) -> tuple[int, ...]:
     """Do the work; raises the project's own errors for bad input."""
     if args.output is not None and args.output.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise SaveError(f"-o must end in .npy or .png, not {args.output.name!r}.")
+        raise SaveError(f"-o must end in .npy, .npz or .png, not {args.output.name!r}.")
     _refuse_overwriting_inputs(args)
-    spec = layer_from_args(args)
-    image = load_image(args.image, color=args.color)
-    model = single_conv(spec)
+    if args.model is not None:
+        model, color, image, fixed = model_from_file(args)
+    else:
+        args.color = color = args.color or "gray"
+        model, fixed = single_conv(layer_from_args(args)), None
+        image = load_image(args.image, color=color)
     model.check(image.nhwc_shape)
     if args.emit_code is not None:
-        script = keras_script(model, str(Path(args.image).resolve()), args.color)
+        script = keras_script(model, str(Path(args.image).resolve()), color, fixed)
         atomic_write_bytes(args.emit_code, script.encode("utf-8"))
 
-    from engine.backend.keras_model import convolve  # imports TensorFlow
+    from engine.backend.keras_model import run_model  # imports TensorFlow
 
     try:
-        output = convolve(image, spec)
+        outputs = run_model(image, model)
     except Exception as exc:
         if not _is_out_of_memory(exc):
             raise
-        shape = spec.output_shape(image.nhwc_shape)
+        shape = model.output_shapes(image.nhwc_shape)[-1]
         raise OutOfMemory(f"not enough memory to compute the output {format_shape(shape)} "
                           f"({_megabytes(shape)} as float32) from the {image.hw[0]} x "
                           f"{image.hw[1]} image: close other programs, or use a smaller "
                           f"image or larger strides.") from None
-    _save_output(args, output)  # before the shape: a failed save must not look like success
-    print(format_shape(output.shape), flush=True)
-    return output.shape
+    if args.output is not None:  # before the shape: a failed save must not look like success
+        _save_output(args.output, model, outputs, args.display)
+    print(format_shape(outputs[-1].shape), flush=True)
+    if args.model is not None:
+        for name, spec, output in zip(model.layer_names(), model.layers, outputs):
+            print(f"{name} ({spec.kind}): {format_shape(output.shape)}", flush=True)
+    return outputs[-1].shape
 
 
 def _refuse_overwriting_inputs(args: argparse.Namespace) -> None:
-    """-o and --emit-code never replace the image this command reads, nor each other."""
+    """-o and --emit-code never replace a file this command reads, nor each other."""
     reads = "ConvScope never overwrites a file the command reads"
     taken = [(args.image, f"the input image: {reads}")]
-    if args.weights is not None:
-        taken.append((args.weights, f"the weights file: {reads}"))
+    for path, what in ((args.weights, "the weights file"), (args.model, "the model file")):
+        if path is not None:
+            taken.append((path, f"{what}: {reads}"))
     for flag, path in (("-o", args.output), ("--emit-code", args.emit_code)):
         if path is None:
             continue
@@ -146,19 +200,14 @@ def _refuse_overwriting_inputs(args: argparse.Namespace) -> None:
         taken.append((path, f"also the file {flag} writes"))
 
 
-def _save_output(args: argparse.Namespace, output) -> None:
-    if args.output is None:
-        return
+def _save_output(path: Path, model: ModelSpec, outputs: list[np.ndarray], display: str) -> None:
     try:
-        if args.output.suffix.lower() == ".npy":
-            save_npy(args.output, output)
-        else:
-            maps = [render(output[0, :, :, f], args.display) for f in range(output.shape[3])]
-            save_png(args.output, maps[0] if len(maps) == 1 else render_grid(maps))
+        save_output(path, model, outputs, display)
     except MemoryError:
-        raise OutOfMemory(f"not enough memory to save the output {format_shape(output.shape)} "
-                          f"({_megabytes(output.shape)} as float32) as "
-                          f"{shown_name(args.output)}: close other programs.") from None
+        last = outputs[-1]
+        raise OutOfMemory(f"not enough memory to save the output {format_shape(last.shape)} "
+                          f"({_megabytes(last.shape)} as float32) as {shown_name(path)}: close "
+                          f"other programs.") from None
 
 
 def _is_out_of_memory(exc: BaseException) -> bool:
@@ -175,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         run(args)
-    except (LayerSpecError, KernelFileError, ImageLoadError, SaveError, OutOfMemory) as exc:
+    except (LayerSpecError, KernelFileError, ImageLoadError, SaveError, ModelFileError,
+            OutOfMemory) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except ImportError as exc:  # TensorFlow or Keras missing or broken

@@ -70,6 +70,37 @@ def abs_lut(size: int = LUT_SIZE) -> np.ndarray:
     return np.repeat(gray[:, None], 3, axis=1).astype(np.uint8)
 
 
+#: Rows folded into one for ``channel_ranges``: long contiguous inner loops instead of C.
+_FOLD = 1024
+
+
+def _fold(reduce, rows: np.ndarray) -> np.ndarray:
+    """``reduce`` (np.minimum or np.maximum) over axis 0 of (N, C) rows, N folded into long
+    contiguous rows first: NumPy reduces an (N, 8) array along N about 40x slower than the
+    same values laid out (N / 1024, 8 * 1024)."""
+    count, channels = rows.shape
+    whole = count // _FOLD * _FOLD
+    parts = []
+    if whole:
+        folded = reduce.reduce(rows[:whole].reshape(-1, _FOLD * channels), axis=0)
+        parts.append(reduce.reduce(folded.reshape(_FOLD, channels), axis=0))
+    if whole < count:
+        parts.append(reduce.reduce(rows[whole:], axis=0))
+    return reduce.reduce(np.stack(parts), axis=0)
+
+
+def channel_ranges(output: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every channel's exact (minimums, maximums) of a (1, H, W, C) output, as float64 (zeros
+    for an empty one): one feature map's range per filter."""
+    channels = output.shape[-1]
+    if output.size == 0:
+        zeros = np.zeros(channels)
+        return zeros, zeros
+    rows = np.ascontiguousarray(output).reshape(-1, channels)
+    return (_fold(np.minimum, rows).astype(np.float64),
+            _fold(np.maximum, rows).astype(np.float64))
+
+
 def levels_for_range(minimum: float, maximum: float,
                      mode: str) -> tuple[tuple[float, float], np.ndarray | None]:
     """(levels, lut) for ``mode`` given the output's range; lut None means plain gray. The

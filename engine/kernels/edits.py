@@ -93,12 +93,13 @@ def channels_identical(weights: np.ndarray) -> bool:
 def with_filter_count(kernel: np.ndarray, bias: np.ndarray, filters: int,
                       new_filters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(kernel, bias) with ``filters`` filters: the first ones kept, the last ones dropped,
-    or new ones taken from ``new_filters`` (kh, kw, C, >= filters), with bias 0."""
-    if not 1 <= filters <= MAX_FILTERS:
-        raise LayerSpecError(f"A layer has 1 to {MAX_FILTERS} filters.")
+    or new ones taken from ``new_filters`` (kh, kw, C, >= filters), with bias 0. A layer of
+    an opened model may hold more than MAX_FILTERS; it can drop filters, not grow."""
     kernel = np.asarray(kernel, np.float32)
     bias = np.asarray(bias, np.float32)
     have = kernel.shape[3]
+    if not 1 <= filters <= max(MAX_FILTERS, have):
+        raise LayerSpecError(f"A layer has 1 to {MAX_FILTERS} filters.")
     if filters <= have:
         return np.array(kernel[..., :filters]), np.array(bias[:filters])
     added = np.asarray(new_filters, np.float32)[..., have:filters]

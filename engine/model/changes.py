@@ -5,12 +5,20 @@ Plain data comparison, so the history needs no knowledge of which widget made a 
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import numpy as np
 
 from engine.model.network import ModelSpec
 
 #: Settings whose quick repeated changes (a held spinbox arrow) are one undo step.
-MERGEABLE = ("bias", "strides", "dilation", "kernel size", "filters")
+MERGEABLE = ("bias", "strides", "dilation", "kernel size", "filters", "pool size",
+             "pool strides", "scale", "offset")
+
+#: How the Undo menu names a changed field of a layer without weights.
+FIELD_NAMES = {"pool_size": "pool size", "strides": "pool strides", "padding": "padding",
+               "mode": "pooling type", "activation": "activation", "keras_class": "layer type",
+               "scale": "scale", "offset": "offset", "config": "layer settings"}
 
 
 def _conv_changes(before, after) -> list[str]:
@@ -35,22 +43,43 @@ def _conv_changes(before, after) -> list[str]:
             changes.append("kernel weights")
     if bf == af and not np.array_equal(before.bias, after.bias):
         changes.append("bias")
-    changes += [name for name in ("strides", "padding", "dilation", "activation")
+    changes += [name for name in ("strides", "padding", "dilation", "activation", "use_bias")
                 if getattr(before, name) != getattr(after, name)]
     return changes
+
+
+def _field_changes(before, after) -> list[str]:
+    """The changed settings of a layer without weights (pooling, activation, ...)."""
+    return [FIELD_NAMES.get(field.name, field.name) for field in fields(before)
+            if getattr(before, field.name) != getattr(after, field.name)]
+
+
+def _stack_change(before: ModelSpec, after: ModelSpec) -> str:
+    """A layer added, removed or moved: "add max_pooling2d", "remove re_lu", "layer order"."""
+    kinds_before = [layer.kind for layer in before.layers]
+    kinds_after = [layer.kind for layer in after.layers]
+    longer, shorter = (after, before) if len(after) > len(before) else (before, after)
+    if abs(len(after) - len(before)) == 1:
+        index = next((i for i, (a, b) in enumerate(zip(longer.layers, shorter.layers))
+                      if a.kind != b.kind or (a.kind != "Conv2D" and a != b)), len(shorter))
+        name = longer.layer_names()[index]
+        return f"add {name}" if longer is after else f"remove {name}"
+    if len(after) == len(before) and sorted(kinds_before) == sorted(kinds_after):
+        return "layer order"
+    return "layers"
 
 
 def describe_change(before: ModelSpec, after: ModelSpec) -> str:
     """A short name for the change, e.g. "padding", "weight [1, 2]", "kernel size", or
     "layer settings" when several things changed at once."""
     if len(before) != len(after) or before.layer_names() != after.layer_names():
-        return "layers"
+        return _stack_change(before, after)
     changes = []
     for index, (a, b) in enumerate(zip(before.layers, after.layers)):
         if a.kind != b.kind:
             changes.append(f"layer {index + 1}")
         elif a != b:
-            changes += _conv_changes(a, b)
+            changes += _conv_changes(a, b) if a.kind == "Conv2D" else _field_changes(a, b)
     if len(changes) == 1:
         return changes[0]
     return "layer settings" if changes else "nothing"
@@ -67,6 +96,10 @@ def arrow_step(before: ModelSpec, after: ModelSpec) -> bool:
         if a.kind == "Conv2D" and a != b:
             sizes = [*a.kernel_size, a.filters, *a.strides, *a.dilation]
             others = [*b.kernel_size, b.filters, *b.strides, *b.dilation]
+            if sum(abs(x - y) for x, y in zip(sizes, others)) > 1:
+                return False
+        elif a.kind.endswith("Pooling2D") and a != b:
+            sizes, others = [*a.pool_size, *a.step], [*b.pool_size, *b.step]
             if sum(abs(x - y) for x, y in zip(sizes, others)) > 1:
                 return False
     return True

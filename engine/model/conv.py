@@ -13,17 +13,20 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from engine.arithmetic.sizes import output_size
+from engine.model.activation import ACTIVATIONS  # noqa: F401 (a Conv2D's activations too)
 from engine.model.errors import LayerSpecError
 
 PADDINGS = ("valid", "same")
-ACTIVATIONS = ("linear", "relu")
 
 #: Largest kernel side the app offers (the teaching range, not a Keras limit).
 MAX_KERNEL_SIZE = 15
 #: Largest stride or dilation the app offers.
 MAX_STEP = 16
-#: Most filters one layer may have in the window (each gets its own feature map on screen).
+#: Most filters the window's filter box and the command's --kernel give a layer (each gets
+#: its own feature map on screen).
 MAX_FILTERS = 16
+#: Most filters a layer of an opened Keras model may have (small CNNs use 32 or 64).
+MAX_MODEL_FILTERS = 512
 #: Kernel entries and the bias must stay within this magnitude. Pixels reach 65535 (16-bit)
 #: and kernels reach 15x15 taps, so 1e6 keeps every sum far below float32 overflow (3.4e38)
 #: while allowing any weight a lesson needs.
@@ -46,7 +49,8 @@ def _keras_kernel(value) -> np.ndarray:
 class ConvSpec:
     """A Conv2D configuration plus its weights: ``kernel`` (kh, kw, C, F), ``bias`` (F,).
 
-    A bias given as one number is used for every filter."""
+    A bias given as one number is used for every filter. ``use_bias`` False (as models
+    followed by batch normalization have) keeps the bias at 0 and out of the count."""
 
     kind = "Conv2D"
 
@@ -56,11 +60,12 @@ class ConvSpec:
     dilation: tuple[int, int] = (1, 1)
     bias: np.ndarray | float = 0.0
     activation: str = "linear"
+    use_bias: bool = True
 
     def __post_init__(self) -> None:
         kernel = _keras_kernel(self.kernel)
         kernel.setflags(write=False)
-        bias = np.array(self.bias, dtype=np.float32)
+        bias = np.array(self.bias if self.use_bias else 0.0, dtype=np.float32)
         if bias.ndim == 0:
             bias = np.full(kernel.shape[3], bias, np.float32)
         if bias.shape != (kernel.shape[3],):
@@ -71,6 +76,7 @@ class ConvSpec:
         object.__setattr__(self, "bias", bias)
         object.__setattr__(self, "strides", tuple(int(s) for s in self.strides))
         object.__setattr__(self, "dilation", tuple(int(d) for d in self.dilation))
+        object.__setattr__(self, "use_bias", bool(self.use_bias))
 
     @property
     def kernel_size(self) -> tuple[int, int]:
@@ -92,18 +98,19 @@ class ConvSpec:
 
     @property
     def param_count(self) -> int:
-        """Weights Keras counts in model.summary(): kh*kw*C*F + F."""
-        return int(self.kernel.size + self.bias.size)
+        """Weights Keras counts in model.summary(): kh*kw*C*F + F (no F without a bias)."""
+        return int(self.kernel.size + (self.bias.size if self.use_bias else 0))
 
     def param_arithmetic(self) -> str:
         """``3·3·1·4 + 4 = 40``: the count the way model.summary() arrives at it."""
         kh, kw, c, f = self.weights_shape
-        return f"{kh}·{kw}·{c}·{f} + {f} = {self.param_count}"
+        bias = f" + {f}" if self.use_bias else ""
+        return f"{kh}·{kw}·{c}·{f}{bias} = {self.param_count}"
 
     def layer_config(self) -> tuple:
         """The part of the spec that needs a new Keras layer when it changes (weights do not)."""
         return (self.kind, self.weights_shape, self.strides, self.padding, self.dilation,
-                self.activation)
+                self.activation, self.use_bias)
 
     def output_hw(self, input_hw: tuple[int, int]) -> tuple[int, int]:
         (kh, kw), (sh, sw), (dh, dw) = self.kernel_size, self.strides, self.dilation
@@ -141,9 +148,9 @@ def check_conv(spec: ConvSpec, image_hw: tuple[int, int] | None = None,
         raise LayerSpecError(
             f"The kernel is {kh}x{kw}; ConvScope allows at most "
             f"{MAX_KERNEL_SIZE}x{MAX_KERNEL_SIZE}.")
-    if spec.filters > MAX_FILTERS:
+    if spec.filters > MAX_MODEL_FILTERS:
         raise LayerSpecError(f"The layer has {spec.filters} filters; ConvScope shows at most "
-                             f"{MAX_FILTERS}.")
+                             f"{MAX_MODEL_FILTERS}.")
     if not np.all(np.isfinite(spec.kernel)):
         raise LayerSpecError("Every kernel entry must be a finite number (no NaN or infinity).")
     if np.max(np.abs(spec.kernel)) > MAX_ABS_WEIGHT:

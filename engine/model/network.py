@@ -1,8 +1,11 @@
 """The network the window shows: an ordered list of layer specs, like a keras.Sequential.
 
-Today its layers are Conv2D specs; each layer spec answers the same questions (its Keras
-class, its output shape for an input shape, its parameter count, whether it can run), so
-the window and the engine never assume there is exactly one layer.
+Its layers are Conv2D, Activation / ReLU, MaxPooling2D / AveragePooling2D, Rescaling and the
+layers that only act in training (engine/model/: conv, activation, pooling, rescaling,
+passthrough). Each layer spec answers the same questions (its Keras class ``kind``, its
+``output_shape`` for an input shape, its ``param_count``, ``check``, ``layer_config``,
+``with_changes``), so the window and the engine never assume there is exactly one layer or
+one kind of layer.
 """
 
 from __future__ import annotations
@@ -79,6 +82,15 @@ class ModelSpec:
                     raise
                 raise LayerSpecError(f"Layer {index + 1} ({name}): {exc}") from None
             shape = layer.output_shape(shape)
+
+    def channels(self, image_channels: int) -> list[int]:
+        """The channels flowing through: the image's, then each layer's output's (a Conv2D
+        makes one per filter; every other layer keeps what it gets). Layer i reads
+        ``channels[i]`` and writes ``channels[i + 1]``."""
+        result = [int(image_channels)]
+        for layer in self.layers:
+            result.append(int(layer.output_shape((1, 1, 1, result[-1]))[3]))
+        return result
 
     def param_counts(self) -> list[int]:
         return [layer.param_count for layer in self.layers]

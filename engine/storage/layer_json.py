@@ -14,12 +14,23 @@ from dataclasses import MISSING, fields
 
 import numpy as np
 
+from engine.model.activation import ACTIVATION_CLASSES, ActivationSpec
 from engine.model.conv import ConvSpec
 from engine.model.errors import LayerSpecError
+from engine.model.passthrough import INFERENCE_IDENTITY, PassThroughSpec
+from engine.model.pooling import PoolSpec
+from engine.model.rescaling import RescalingSpec
 from engine.storage.json_fields import flag, known, number, whole
 
 #: Layer classes by their Keras class name: a new layer spec is added here to be saved.
-LAYER_KINDS: dict[str, type] = {ConvSpec.kind: ConvSpec}
+LAYER_KINDS: dict[str, type] = {
+    ConvSpec.kind: ConvSpec,
+    **{name: ActivationSpec for name in ACTIVATION_CLASSES},
+    "MaxPooling2D": PoolSpec,
+    "AveragePooling2D": PoolSpec,
+    RescalingSpec.kind: RescalingSpec,
+    **{name: PassThroughSpec for name in INFERENCE_IDENTITY},
+}
 
 
 def layer_to_json(layer) -> dict:
@@ -49,8 +60,11 @@ def layer_from_json(document, index: int):
     kind = document.get("kind")
     cls = LAYER_KINDS.get(kind) if isinstance(kind, str) else None
     if cls is None:
-        raise ValueError(f"{where} is of kind {json.dumps(kind)}, which ConvScope does not "
-                         f"know (it knows {', '.join(LAYER_KINDS)})")
+        shown = json.dumps(kind)
+        raise ValueError(f"{where} is of kind {shown if len(shown) <= 40 else shown[:37] + '...'},"
+                         f" which ConvScope does not know (it knows Conv2D, Activation, ReLU, "
+                         f"MaxPooling2D, AveragePooling2D, Rescaling and the training-only "
+                         f"layers such as Dropout)")
     spec_fields = {f.name: f for f in fields(cls)}
     known(document, {"kind", *spec_fields}, where)
     values = {name: _field_value(document[name], _default(spec_field), f"{where} {name!r}")

@@ -197,10 +197,11 @@ def _session(document: dict) -> Session:
                       "same_kernel", "display", "lesson", "quiz", "view"}, "the session")
     color = choice(document.get("color", "gray"), COLOR_MODES, '"color"')
     model = _model(section(document, "model", required=True))
-    first = model.layers[0]
-    if first.channels != (1 if color == "gray" else 3):
-        raise ValueError(f"the first layer has {first.channels} input channel(s) but the "
-                         f"colour mode {color!r} gives {1 if color == 'gray' else 3}")
+    convs = [layer for layer in model.layers if layer.kind == "Conv2D"]
+    channels = 1 if color == "gray" else 3
+    if convs and convs[0].channels != channels:  # it reads the image's channels
+        raise ValueError(f"the first Conv2D has {convs[0].channels} input channel(s) but the "
+                         f"colour mode {color!r} gives {channels}")
     selected = section(document, "selected")
     known(selected, {"layer", "filter"}, '"selected"')
     layer_index = whole(selected.get("layer", 0), '"selected" layer', 0, len(model) - 1)

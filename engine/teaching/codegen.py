@@ -5,8 +5,10 @@ frame, EXIF rotation, transparency on white, 16-bit and float values as stored, 
 infinity as 0, "L" or "RGB", float32, unscaled) in a short function of its own, so it runs
 without ConvScope installed; it builds the same ``keras.layers.Conv2D``, sets the exact
 weights and bias as literals, calls ``layer(x)`` and saves the output to the .npy file named
-on its command line. Weights are written with the shortest text that reads back to the same
-float32, so the script's output equals the app's.
+on its command line. A stack of layers becomes a ``keras.Sequential`` with every weight, and
+a loop that calls each layer in turn and prints its output shape (``OUT.npz`` saves every
+layer's output by name). Weights are written with the shortest text that reads back to the
+same float32, so the script's output equals the app's.
 """
 
 from __future__ import annotations
@@ -92,54 +94,138 @@ def _loader_lines(color: str) -> list[str]:
     ]
 
 
-def _loading_lines(image_path: str | None, color: str) -> list[str]:
+#: ``engine.images.resize.fit_to_input`` for the script: a model with a fixed input size.
+_FIT_LINES = [
+    "def fit_to_input(x, height, width):",
+    '    """Resized as ConvScope does for a model whose input has a fixed size: bilinear, each',
+    '    channel on its own, values kept in their range."""',
+    "    if x.shape[:2] == (height, width):",
+    "        return x",
+    "    planes = [x] if x.ndim == 2 else [x[:, :, c] for c in range(x.shape[2])]",
+    '    planes = [np.asarray(Image.fromarray(p.astype(np.float32), "F").resize(',
+    "        (width, height), Image.Resampling.BILINEAR), np.float32) for p in planes]",
+    "    return planes[0] if x.ndim == 2 else np.stack(planes, axis=2)",
+]
+
+
+def _loading_lines(image_path: str | None, color: str,
+                   fixed_hw: tuple[int, int] | None = None) -> list[str]:
     path = repr(str(image_path)) if image_path else repr("IMAGE.png")
     note = [] if image_path else ["# This image was not opened from a file: put its path here."]
     channel = ["x = x[:, :, np.newaxis]  # one channel: (H, W, 1)"] if color == "gray" else []
+    fit = ["", "", *_FIT_LINES] if fixed_hw else []
+    resize = [f"x = fit_to_input(x, {fixed_hw[0]}, {fixed_hw[1]})  # the model's input size"
+              ] if fixed_hw else []
     return [*_loader_lines(color),
+            *fit,
             "",
             "",
             *note,
             f"x = load_image({path})",
+            *resize,
             *channel,
             "x = x[np.newaxis]  # NHWC: (1, H, W, channels)"]
 
 
-def keras_script(model: ModelSpec, image_path: str | None, color: str = "gray") -> str:
-    """The complete script for ``model`` (one Conv2D) applied to the image at
-    ``image_path``."""
+def _header(usage: str, title: str) -> list[str]:
+    return [f'"""{title}', "", f"Usage: python THIS_FILE.py {usage}", '"""', "import os",
+            "import sys", "", 'os.environ.setdefault("KERAS_BACKEND", "tensorflow")',
+            'os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")', "", "import keras",
+            "import numpy as np", "from PIL import Image, ImageOps", "", ""]
+
+
+def layer_literal(spec, name: str) -> str:
+    """The Keras constructor of one layer spec, e.g. ``keras.layers.ReLU(name="re_lu")``."""
+    kind = spec.kind
+    if kind == "Conv2D":
+        return (f"keras.layers.Conv2D(filters={spec.filters}, kernel_size={spec.kernel_size}, "
+                f"strides={spec.strides}, padding={spec.padding!r}, "
+                f"dilation_rate={spec.dilation}, activation={spec.activation!r}, "
+                f"use_bias={spec.use_bias}, name={name!r})")
+    if kind == "ReLU":
+        return f"keras.layers.ReLU(name={name!r})"
+    if kind == "Activation":
+        return f"keras.layers.Activation({spec.activation!r}, name={name!r})"
+    if kind.endswith("Pooling2D"):
+        return (f"keras.layers.{kind}(pool_size={spec.pool_size}, strides={spec.step}, "
+                f"padding={spec.padding!r}, name={name!r})")
+    if kind == "Rescaling":
+        return (f"keras.layers.Rescaling({float_literal(spec.scale)}, "
+                f"{float_literal(spec.offset)}, name={name!r})")
+    config = {key: value for key, value in spec.settings().items() if key != "name"}
+    return f"keras.layers.{kind}.from_config({{**{config!r}, 'name': {name!r}}})"
+
+
+def _stack_script(model: ModelSpec, image_path: str | None, color: str,
+                  fixed_hw: tuple[int, int] | None) -> str:
+    channels = 3 if color == "rgb" else 1
+    height, width = fixed_hw or (None, None)
+    names = model.layer_names()
+    lines = [*_header("[OUT.npy | OUT.npz]",
+                      "Reproduces a ConvScope stack of layers with a real keras.Sequential."),
+             *_loading_lines(image_path, color, fixed_hw), "",
+             "model = keras.Sequential([",
+             f"    keras.Input(shape=({height}, {width}, {channels})),",
+             *(f"    {layer_literal(spec, name)}," for spec, name in zip(model.layers, names)),
+             "])"]
+    for spec, name in zip(model.layers, names):
+        if spec.kind != "Conv2D":
+            continue
+        lines += ["", f"# {name}: Keras stores the kernel as (rows, cols, in_channels, filters) "
+                  f"= {format_shape(spec.weights_shape)}", *_kernel_lines(spec)]
+        if spec.use_bias:
+            lines += [f"bias = np.array({_bias_literal(spec)}, dtype=np.float32)  "
+                      f"# shape ({spec.filters},)",
+                      f"model.get_layer({name!r}).set_weights([kernel, bias])"]
+        else:
+            lines.append(f"model.get_layer({name!r}).set_weights([kernel])  # no bias")
+    lines += [
+        "",
+        "# Every layer in turn, as at inference: its output and its shape (NHWC)",
+        "y = keras.ops.convert_to_tensor(x)",
+        "outputs = {}",
+        "for layer in model.layers:",
+        "    y = layer(y, training=False)",
+        "    outputs[layer.name] = keras.ops.convert_to_numpy(y).astype(np.float32)",
+        '    print(f"{layer.name} ({type(layer).__name__}): {tuple(int(v) for v in y.shape)}")',
+        "last = outputs[model.layers[-1].name]",
+        "print(tuple(int(v) for v in last.shape))  # the final output: (1, H, W, C)",
+        "if len(sys.argv) > 1:",
+        '    if sys.argv[1].endswith(".npz"):',
+        "        np.savez(sys.argv[1], **outputs)  # every layer's output, by its name",
+        "    else:",
+        "        np.save(sys.argv[1], last)",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def keras_script(model: ModelSpec, image_path: str | None, color: str = "gray",
+                 fixed_hw: tuple[int, int] | None = None) -> str:
+    """The complete script for ``model`` applied to the image at ``image_path``: one Conv2D
+    as a layer of its own, any other stack as a keras.Sequential. ``fixed_hw``: the input
+    size a loaded model fixes (the image is resized to it, as the app does)."""
+    if len(model) > 1 or model.layers[0].kind != "Conv2D" or fixed_hw:
+        return _stack_script(model, image_path, color, fixed_hw)
     spec = model.layers[0]
     channels = "1 channel" if spec.channels == 1 else f"{spec.channels} channels"
     filters = "1 filter" if spec.filters == 1 else f"{spec.filters} filters"
     lines = [
-        '"""Reproduces a ConvScope output with a real Keras Conv2D.',
-        "",
-        "Usage: python THIS_FILE.py [OUT.npy]",
-        '"""',
-        "import os",
-        "import sys",
-        "",
-        'os.environ.setdefault("KERAS_BACKEND", "tensorflow")',
-        'os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")',
-        "",
-        "import keras",
-        "import numpy as np",
-        "from PIL import Image, ImageOps",
-        "",
-        "",
+        *_header("[OUT.npy]", "Reproduces a ConvScope output with a real Keras Conv2D."),
         *_loading_lines(image_path, color),
         "",
         "layer = keras.layers.Conv2D(",
         f"    filters={spec.filters}, kernel_size={spec.kernel_size}, strides={spec.strides},",
         f"    padding={spec.padding!r}, dilation_rate={spec.dilation},",
-        f"    activation={spec.activation!r}, use_bias=True)",
+        f"    activation={spec.activation!r}, use_bias={spec.use_bias})",
         f"layer.build((None, None, None, {spec.channels}))  # {channels} in, {filters} out",
         "",
         f"# Keras stores the kernel as (rows, cols, in_channels, filters) = "
         f"{format_shape(spec.weights_shape)}",
         *_kernel_lines(spec),
-        f"bias = np.array({_bias_literal(spec)}, dtype=np.float32)  # shape ({spec.filters},)",
-        "layer.set_weights([kernel, bias])",
+        *([f"bias = np.array({_bias_literal(spec)}, dtype=np.float32)  # shape "
+           f"({spec.filters},)", "layer.set_weights([kernel, bias])"] if spec.use_bias else
+          ["layer.set_weights([kernel])  # no bias"]),
         "",
         "y = keras.ops.convert_to_numpy(layer(keras.ops.convert_to_tensor(x)))",
         "print(tuple(int(v) for v in y.shape))  # NHWC: (1, H_out, W_out, filters)",

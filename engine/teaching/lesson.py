@@ -23,6 +23,7 @@ from engine.kernels.edits import channels_identical, keras_kernel
 from engine.kernels.presets import CUSTOM, RANDOM, box, identify_preset, random_kernel
 from engine.model.conv import ConvSpec
 from engine.model.errors import LayerSpecError
+from engine.model.network import ModelSpec, single_conv
 
 LESSON_IMAGE = "ascent.png"
 CHANNEL_NAMES = ("R", "G", "B")
@@ -84,6 +85,8 @@ def _stride_words(spec: ConvSpec) -> str:
 class Lesson:
     """The four steps, with one random kernel drawn when the lesson starts (``seed``)."""
 
+    name = "The classic Keras convolution lesson"
+
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed
         self.random_kernel = random_kernel((3, 3), 1, 1, seed)[:, :, 0, 0]
@@ -110,6 +113,33 @@ class Lesson:
         for step in self.steps[:index + 1]:
             current = _apply(current, step.changes)
         return current
+
+    # -- the same steps on the whole model (what the lesson panel applies) ------------------
+    @staticmethod
+    def _first_conv(model: ModelSpec) -> ConvSpec:
+        first = model.layers[0]
+        return first if first.kind == "Conv2D" else ConvSpec()
+
+    def model_for(self, index: int, model: ModelSpec) -> ModelSpec:
+        """The one-Conv2D model of step ``index``, keeping the student's changes to it."""
+        return single_conv(self.spec_for(index, self._first_conv(model)))
+
+    def exact_model(self, index: int, model: ModelSpec) -> ModelSpec:
+        return single_conv(self.exact_spec(index, self._first_conv(model)))
+
+    def model_text(self, index: int, image: LoadedImage, model: ModelSpec,
+                   filter_index: int = 0, seed: int | None = None) -> str:
+        """``text_for`` of the model on screen (the classic lesson has one Conv2D; a stack
+        the student built is described by its first layer, and said to differ)."""
+        text = self.text_for(index, image, self._first_conv(model), filter_index, seed)
+        if len(model) > 1:
+            prose, newline, block = text.partition("\n")
+            text = (prose + f" (The stack on screen has {len(model)} layers; this step is "
+                    f"about the first.)" + newline + block)
+        return text
+
+    def selected_layer(self, index: int) -> int:
+        return 0
 
     def changed_since(self, index: int, image: LoadedImage, spec: ConvSpec) -> list[str]:
         """What on screen differs from step ``index`` as the lesson sets it, in words."""

@@ -22,7 +22,7 @@ from engine.teaching.codegen import keras_script
 from gui.state import AppState
 
 NOTE = ("Runnable Keras code for the output on screen: python FILE.py OUT.npy saves the same "
-        "array.")
+        "array (a stack of layers: the last one; OUT.npz: every layer's).")
 REFUSED_NOTE = ("Keras refuses these settings (the banner says why): nothing on screen comes "
                 "from them, and this script stops with Keras's error. Change them back to get "
                 "the code for an output.")
@@ -87,7 +87,8 @@ class CodePanel(QWidget):
 
     def _write(self) -> None:
         self._stale = False
-        script = keras_script(self.state.model, self.state.image_path, self.state.color)
+        script = keras_script(self.state.model, self.state.image_path, self.state.color,
+                              self.state.fixed_hw)
         refused = self._refusal()
         self.note.setText(REFUSED_NOTE if refused else NOTE)
         self.note.setStyleSheet(REFUSED_STYLE if refused else "")

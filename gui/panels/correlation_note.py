@@ -88,6 +88,11 @@ class CorrelationNote(QWidget):
 
     def refresh(self, spec: ConvSpec | None = None) -> None:
         spec = spec or self.state.spec
+        self.use_flipped.setEnabled(spec.kind == "Conv2D")
+        if spec.kind != "Conv2D":
+            self.verdict.setText(f"The selected layer is a {spec.kind}: it has no kernel to "
+                                 f"flip. Select a Conv2D in the layer stack.")
+            return
         weights = spec.kernel[..., self.state.selected_filter]  # (kh, kw, C)
         flipped = flipped_kernel(weights)
         self.kernel_text.setText(kernel_grid(weights[:, :, 0]))

@@ -44,18 +44,25 @@ class ExplainTabs(QTabWidget):
         self.addTab(self.lesson, "Lesson")
 
         pipeline.outputChanged.connect(self._on_output)
+        state.selectionChanged.connect(lambda *_: self._on_layer(pipeline.shown))
         output_view.pixelHovered.connect(self.inspector.hover)
         output_view.pixelClicked.connect(self.inspector.pin)
         self.player.positionChanged.connect(self._on_step)
 
-    def start_lesson(self) -> None:
+    def start_lesson(self, lesson: str | None = None) -> None:
         self.setCurrentWidget(self.lesson)
-        self.lesson.start()
+        self.lesson.start(lesson)
 
     def _on_output(self, result: ModelResult) -> None:
         layer = min(self.state.selected_layer, len(result.outputs) - 1)
         self.player.set_output_hw(result.output(layer).shape[1:3])
         self.inspector.show_result(result)
+
+    def _on_layer(self, result: ModelResult | None) -> None:
+        """Another layer on screen: the animation walks over its output positions."""
+        if result is not None:
+            layer = min(self.state.selected_layer, len(result.outputs) - 1)
+            self.player.set_output_hw(result.output(layer).shape[1:3])
 
     def _on_step(self, row: int, col: int) -> None:
         self.inspector.pin(row, col, trail=True)

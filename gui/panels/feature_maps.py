@@ -112,6 +112,7 @@ class FeatureMapGrid(QWidget):
             "compared. Unchecked: each map is stretched over its own minimum..maximum.")
         self.title.setWordWrap(True)
         self.tiles: list[MapTile] = []
+        self._drawn_layer = -1
         self.captions: list[QLabel] = []
         tiles = QWidget()
         self.grid = QGridLayout(tiles)
@@ -132,6 +133,7 @@ class FeatureMapGrid(QWidget):
         state.sharedScaleChanged.connect(self._show_scale_choice)
         state.displayMappingChanged.connect(lambda _mode: self._redraw())
         state.selectionChanged.connect(self._show_selection)
+        state.selectionChanged.connect(self._on_layer)
         self._show_scale_choice(state.shared_scale)
         self.setVisible(False)
 
@@ -163,6 +165,7 @@ class FeatureMapGrid(QWidget):
         if self.result is None:
             return
         result, layer = self.result, self._layer()
+        self._drawn_layer = layer
         count = result.map_count(layer)
         self.setVisible(count > 1)
         if count < 2:
@@ -170,15 +173,24 @@ class FeatureMapGrid(QWidget):
         self._ensure_tiles(count)
         minimums, maximums = result.ranges(layer)
         height, width = result.output(layer).shape[1:3]
-        self.title.setText(f"Feature maps: {count} maps of {height} x {width}, "
-                           f"output[0, :, :, f]. Click one to edit its filter.")
+        conv = result.model.layers[layer].kind == "Conv2D"
+        word = "filter" if conv else "channel"
+        name = (f" of {result.model.layer_names()[layer]}" if len(result.model) > 1 else "")
+        click = "Click one to edit its filter." if conv else "Click one to show it large."
+        self.title.setText(f"Feature maps{name}: {count} maps of {height} x {width}, "
+                           f"output[0, :, :, {word[0]}]. {click}")
         for index in range(count):
             levels, lut = result.levels(layer, index, self.state.display_mapping,
                                         self.state.shared_scale)
             self.tiles[index].set_image(thumbnail(result.feature_map(layer, index), levels, lut),
                                         index == self.state.selected_filter)
-            self.captions[index].setText(f"filter {index}\n{format_number(minimums[index])}.."
+            self.captions[index].setText(f"{word} {index}\n{format_number(minimums[index])}.."
                                          f"{format_number(maximums[index])}")
+
+    def _on_layer(self, layer: int, _filter: int) -> None:
+        """Another layer selected: its maps, from the result on screen."""
+        if self.result is not None and layer != self._drawn_layer:
+            self._redraw()
 
     def _show_selection(self, _layer: int, filter_index: int) -> None:
         for tile in self.tiles:

@@ -114,6 +114,8 @@ class KernelControls(QWidget):
         self.show_spec(self.state.spec)
 
     def show_spec(self, spec: ConvSpec) -> None:
+        if spec.kind != "Conv2D":
+            return  # a layer without a kernel: the kernel page is not shown
         with signals_blocked(self.rows, self.cols, self.preset):
             self.rows.setValue(spec.kernel_size[0])
             self.cols.setValue(spec.kernel_size[1])

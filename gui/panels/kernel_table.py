@@ -32,6 +32,8 @@ class KernelTable(QTableWidget):
         self.setObjectName(name)
         self.state = state
         self.channel = channel  # which input channel this table edits; None: all of them
+        # A conv reading feature maps: the table edits the state's selected input channel.
+        self.follow_channel = False
         self._own_edit = False
         self.setToolTip("Kernel weights. Keras slides this window over the image without "
                         "flipping it (cross-correlation).")
@@ -42,14 +44,20 @@ class KernelTable(QTableWidget):
         self.itemChanged.connect(self._on_item_changed)
         state.specChanged.connect(self.show_spec)
         state.selectionChanged.connect(self._on_selection)
+        state.inputChannelChanged.connect(self._on_selection)
         self.show_spec(state.spec)
+
+    @property
+    def edited_channel(self) -> int | None:
+        """The input channel this table shows and edits (None: every channel at once)."""
+        return self.state.selected_channel if self.follow_channel else self.channel
 
     @property
     def invalid_cells(self) -> list[tuple[int, int]]:
         return [(item.row(), item.column()) for item in self._items()
                 if item.data(Qt.ItemDataRole.UserRole)]
 
-    def _on_selection(self, _layer: int, _filter: int) -> None:
+    def _on_selection(self, *_selection) -> None:
         self._own_edit = False
         self.show_spec(self.state.spec)
 
@@ -57,9 +65,12 @@ class KernelTable(QTableWidget):
         """Mirror the selected filter's weights. A refused cell keeps its text while the user
         edits other cells; a kernel set from elsewhere (a preset, undo, a file, another
         filter) replaces it."""
-        if self.channel is not None and spec.channels <= self.channel:
+        if spec.kind != "Conv2D":
+            return  # a layer without a kernel: the kernel page is not shown
+        channel = self.edited_channel
+        if channel is not None and spec.channels <= channel:
             return  # a per-channel table has no plane to show (it is hidden in gray mode)
-        kernel = spec.kernel[:, :, self.channel or 0, self.state.selected_filter]
+        kernel = spec.kernel[:, :, channel or 0, self.state.selected_filter]
         rows, cols = kernel.shape
         with signals_blocked(self):
             if (self.rowCount(), self.columnCount()) != (rows, cols):
@@ -93,7 +104,7 @@ class KernelTable(QTableWidget):
         self._mark(item, None)
         self._own_edit = True
         try:
-            self.state.set_kernel_entry(item.row(), item.column(), value, self.channel)
+            self.state.set_kernel_entry(item.row(), item.column(), value, self.edited_channel)
         finally:
             self._own_edit = False
 

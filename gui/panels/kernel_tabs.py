@@ -9,6 +9,9 @@ own plane and the three results are summed. "Same kernel for all channels" (the 
 A QTabBar lays its tabs out only while it is visible: a label changed while the Kernel tab is
 hidden (the channel mode is switched on the Layer tab) would keep the old label's width and
 show clipped ("R = G = B" as ". = G ="), so such a change is laid out again when shown.
+``same_kernel``) keeps the three planes equal, so one table edits them all. A Conv2D deeper
+in the stack reads the previous layer's C feature maps: its filter has C planes, and an
+input-channel selector picks the one the table edits (the state's ``selected_channel``).
 """
 
 from __future__ import annotations
@@ -46,12 +49,40 @@ class FilterSelect(QComboBox):
         self.refresh()
 
     def refresh(self, *_changed) -> None:
+        if self.state.spec.kind != "Conv2D":
+            return
         filters = self.state.spec.filters
         with signals_blocked(self):
             if self.count() != filters:
                 self.clear()
                 self.addItems([f"filter {f}" for f in range(filters)])
             self.setCurrentIndex(self.state.selected_filter)
+
+
+class InputChannelSelect(QComboBox):
+    """Which input channel (feature map of the layer before) of the filter the table edits."""
+
+    def __init__(self, state: AppState, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("inputChannelSelect")
+        self.setToolTip("A Conv2D on feature maps has one plane of weights per input channel; "
+                        "each filter sums all of them. Pick the plane the table edits.")
+        self.state = state
+        self.currentIndexChanged.connect(state.select_channel)
+        state.specChanged.connect(self.refresh)
+        state.selectionChanged.connect(self.refresh)
+        state.inputChannelChanged.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self, *_changed) -> None:
+        spec = self.state.spec
+        if spec.kind != "Conv2D":
+            return
+        with signals_blocked(self):
+            if self.count() != spec.channels:
+                self.clear()
+                self.addItems([f"input channel {c}" for c in range(spec.channels)])
+            self.setCurrentIndex(self.state.selected_channel)
 
 
 class KernelTabs(QWidget):
@@ -79,6 +110,8 @@ class KernelTabs(QWidget):
         filter_row.setContentsMargins(0, 0, 0, 0)
         filter_row.addWidget(QLabel("Editing"))
         filter_row.addWidget(self.filter_select, stretch=1)
+        self.channel_select = InputChannelSelect(state)
+        filter_row.addWidget(self.channel_select, stretch=1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.filter_row)
@@ -95,21 +128,34 @@ class KernelTabs(QWidget):
         self.show_spec(state.spec)
 
     @property
+    def on_maps(self) -> bool:
+        """The selected conv reads several feature maps (not the image's channels)."""
+        spec = self.state.spec
+        return spec.channels > 1 and not self.state.reads_image_channels()
+
+    @property
     def per_channel(self) -> bool:
-        return self.state.spec.channels > 1 and not self.state.same_kernel
+        return self.state.spec.channels > 1 and not self.state.same_kernel and not self.on_maps
 
     def show_spec(self, spec: ConvSpec) -> None:
-        color = spec.channels > 1
+        if spec.kind != "Conv2D":
+            return
+        on_maps = self.on_maps
+        color = spec.channels > 1 and not on_maps
         per_channel = self.per_channel
-        layout = (color, per_channel, spec.filters > 1)
+        layout = (color, per_channel, spec.filters > 1, on_maps)
         if layout == self._shown_layout:
             return  # most edits change weights only; re-laying the tabs costs milliseconds
         self._shown_layout = layout
         self._laid_out_hidden = not self.isVisible()
+        self.shared_table.follow_channel = on_maps
+        self.shared_table.show_spec(spec)
+        self.channel_select.setVisible(on_maps)
         with signals_blocked(self.same_kernel):
             self.same_kernel.setChecked(self.state.same_kernel)
         self.same_kernel.setVisible(color)
-        self.filter_row.setVisible(spec.filters > 1)
+        self.filter_row.setVisible(spec.filters > 1 or on_maps)
+        self.filter_select.setVisible(spec.filters > 1)
         self.tabs.setTabVisible(0, not per_channel)
         self.tabs.setTabText(0, "R = G = B" if color else "weights")
         for index in range(1, 1 + len(CHANNEL_NAMES)):

@@ -33,7 +33,11 @@ COLOR_LABELS = {"gray": "grayscale (1 channel)", "rgb": "RGB (3 channels)"}
 
 
 class LayerControls(QWidget):
+    """A Conv2D's settings (the Layer tab when a Conv2D is selected)."""
+
     colorRequested = Signal(str)  # the user asked for another channel mode (needs a reload)
+    BIAS_TIP = ("Added to every value of the selected filter's map after the weighted sum "
+                "(each filter has its own bias).")
 
     def __init__(self, state: AppState, parent=None) -> None:
         super().__init__(parent)
@@ -69,8 +73,7 @@ class LayerControls(QWidget):
         self.bias.setObjectName("biasSpin")
         self.bias.setRange(-MAX_ABS_WEIGHT, MAX_ABS_WEIGHT)
         self.bias.setDecimals(6)  # as the kernel cells show: a loaded bias is not rounded
-        self.bias.setToolTip("Added to every value of the selected filter's map after the "
-                             "weighted sum (each filter has its own bias).")
+        self.bias.setToolTip(self.BIAS_TIP)
         self.dilation_rows = _step_spinbox(
             "dilationRows", "Rows between the kernel's taps (1: next to each other).")
         self.dilation_cols = _step_spinbox(
@@ -79,7 +82,7 @@ class LayerControls(QWidget):
         self.activation.setObjectName("activationCombo")
         self.activation.addItems(ACTIVATIONS)
         self.activation.setToolTip("linear: the sum + bias as it is. relu: negative results "
-                                   "become 0.")
+                                   "become 0. sigmoid: squeezed into 0..1. tanh: into -1..1.")
 
         strides = QHBoxLayout()
         strides.addWidget(self.stride_rows)
@@ -121,9 +124,13 @@ class LayerControls(QWidget):
             self.channel_mode.setCurrentIndex(self.channel_mode.findData(color))
 
     def show_spec(self, spec: ConvSpec) -> None:
+        if spec.kind != "Conv2D":
+            return  # the Layer tab shows that layer's own controls instead
         with signals_blocked(self.stride_rows, self.stride_cols, self.padding_same, self.bias,
                              self.dilation_rows, self.dilation_cols, self.activation,
                              self.filter_count):
+            # an opened model's layer may have more filters than the box offers to add
+            self.filter_count.setMaximum(max(MAX_FILTERS, spec.filters))
             self.filter_count.setValue(spec.filters)
             self.dilation_rows.setValue(spec.dilation[0])
             self.dilation_cols.setValue(spec.dilation[1])
@@ -134,6 +141,10 @@ class LayerControls(QWidget):
             self.padding_same.setText(f"{spec.padding}  (click for "
                                       f"{'valid' if spec.padding == 'same' else 'same'})")
             self.bias.setValue(float(spec.bias[self.state.selected_filter]))
+        self.bias.setEnabled(spec.use_bias)
+        self.bias.setToolTip(self.BIAS_TIP if spec.use_bias else
+                             "This layer has no bias (use_bias=False), as layers followed by "
+                             "batch normalization often do.")
         self.bias_label.setText(f"Bias (filter {self.state.selected_filter})"
                                 if spec.filters > 1 else "Bias")
 

@@ -1,4 +1,5 @@
-"""The guided lesson: four steps that set the layer through the AppState and say what to see.
+"""The guided lessons: steps that set the layer (or the stack) through the AppState and say
+what to see. The classic convolution lesson, and "Pooling and feature maps".
 
 Between steps the student may change anything; the step's text is derived from what is on
 screen (the image, the layer, the filter in the table, the seed box), says what the student
@@ -14,9 +15,13 @@ from html import escape
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from engine.model.network import single_conv
 from engine.teaching.lesson import LESSON_IMAGE, Lesson
+from engine.teaching.pooling_lesson import PoolingLesson
 from gui.state import AppState
+
+#: The lessons by the name start() takes.
+CLASSIC, POOLING = "classic", "pooling"
+LESSONS = {CLASSIC: Lesson, POOLING: PoolingLesson}
 
 
 def as_html(text: str) -> str:
@@ -79,11 +84,14 @@ class LessonPanel(QWidget):
         self.started = False
         self._enable_buttons()
 
-    def start(self) -> None:
+    def start(self, lesson: str | None = None) -> None:
         """Step 1, with the untrained kernel of the seed the seed box shows (so a class
-        given one seed sees the same numbers)."""
-        self.lesson = Lesson(self.state.seed)
+        given one seed sees the same numbers). ``lesson``: CLASSIC or POOLING (None: the
+        one shown last)."""
+        kind = type(self.lesson) if lesson is None else LESSONS[lesson]
+        self.lesson = kind(self.state.seed)
         self.started = True
+        self.state.set_model_file(None)  # the lesson's own stack, not an opened file's
         self.go_to(0)
 
     @property
@@ -94,7 +102,7 @@ class LessonPanel(QWidget):
     def resume(self, index: int) -> None:
         """Show step ``index`` of the lesson (an opened session), leaving the settings on
         screen as they are: the session holds what the class had changed."""
-        self.lesson = Lesson(self.state.seed)
+        self.lesson = type(self.lesson)(self.state.seed)
         self.started = True
         self.index = min(max(index, 0), len(self.lesson) - 1)
         self.refresh()
@@ -114,9 +122,9 @@ class LessonPanel(QWidget):
         if (self.index == 0 or exact) and (image is None or image.name != LESSON_IMAGE
                                            or image.channels != 1):
             self.open_lesson_image()
-        settings = self.lesson.exact_spec if exact else self.lesson.spec_for
-        current = self.state.model.layers[0]
-        self.state.set_model(single_conv(settings(self.index, current)), selected_layer=0)
+        settings = self.lesson.exact_model if exact else self.lesson.model_for
+        self.state.set_model(settings(self.index, self.state.model),
+                             selected_layer=self.lesson.selected_layer(self.index))
         self.refresh()
 
     def refresh(self, *_changed) -> None:
@@ -125,8 +133,9 @@ class LessonPanel(QWidget):
         self.title.setText(self.lesson.steps[self.index].title)
         self.counter.setText(f"Step {self.index + 1} of {len(self.lesson)}")
         state = self.state
-        self.text.setText(as_html(self.lesson.text_for(
-            self.index, state.image, state.model.layers[0],
+        self.counter.setToolTip(self.lesson.name)
+        self.text.setText(as_html(self.lesson.model_text(
+            self.index, state.image, state.model,
             state.selected_filter if state.selected_layer == 0 else 0, state.seed)))
         self._enable_buttons()
 

@@ -1,9 +1,10 @@
 """Drawings over the image views, in pixel coordinates (pixel (r, c) covers [c, c+1) x [r, r+1)).
 
 CoverageOverlay marks on the input what the shape explanation says in words: the rows and
-columns no window reads, and the zero border 'same' padding adds. WindowOverlay draws the
-kernel window of one output pixel: its taps (dilated taps as separate squares, padding taps
-outside the image) and the output pixel it makes.
+columns no window reads, and the zero border 'same' padding adds (for the first layer, which
+reads the image itself). WindowOverlay draws the kernel window of one output pixel: its taps
+(dilated taps as separate squares, padding taps outside the image) and the output pixel it
+makes; for a deeper layer, the receptive field on the image instead.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QGraphicsRectItem
 
 from engine.arithmetic.receptive_field import Tap, Window
-from engine.arithmetic.shapes import explain_shape
+from engine.arithmetic.shapes import explain_window
 from engine.model.errors import LayerSpecError
 from gui.panels.image_panel import ImagePanel
 from gui.state import AppState
@@ -60,6 +61,7 @@ class CoverageOverlay:
         self._drawn_for: tuple | None = None  # the state geometry drawn
         state.specChanged.connect(self.refresh)
         state.imageChanged.connect(self.refresh)
+        state.modelChanged.connect(self.refresh)
         self.refresh()
 
     def refresh(self, *_changed) -> None:
@@ -70,11 +72,16 @@ class CoverageOverlay:
         (height, width), spec = image.hw, self.state.spec
         try:
             self.state.model.check(image.nhwc_shape)
-        except LayerSpecError:
+            refused = False
+        except LayerSpecError:  # nothing on screen comes from refused settings: draw nothing
+            refused = True
+        axes = (explain_window(image.hw, spec)
+                if self.state.selected_layer == 0 and not refused else None)
+        if axes is None:  # refused; a deeper layer reads maps, not this image; an activation
             for item in (self.unread_rows, self.unread_cols, self.padding):
                 item.setVisible(False)
             return
-        rows, cols = explain_shape(image.hw, spec)
+        rows, cols = axes
         _place(self.unread_rows, 0, height - rows.uncovered, width, rows.uncovered)
         _place(self.unread_cols, width - cols.uncovered, 0, cols.uncovered, height)
         if rows.pad_before + rows.pad_after + cols.pad_before + cols.pad_after == 0:

@@ -4,11 +4,15 @@ It explains the result on screen (its own image and settings, which may lag a fr
 a moment) for the feature map on screen (the selected filter), so the number it arrives at is
 the number the output view shows. Hovering over the
 output inspects a pixel; clicking pins it until the next click, and the sliding-window
-animation pins the positions it steps through.
+animation pins the positions it steps through. Any layer of the stack: a pooling output
+shows its window on the previous layer's map and which value won (or the mean's terms), a
+deeper Conv2D sums over every input channel, an activation shows its one value, and a pixel
+of a deeper layer has its receptive field, composed through every layer, drawn on the image.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
@@ -21,14 +25,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.arithmetic.layer_pixel import elementwise_lines, explain_pool_pixel, pool_lines
 from engine.arithmetic.receptive_field import (
+    CHANNEL_NAMES,
     PixelExplanation,
+    Window,
     explain_pixel,
     summary_lines,
     taps,
     term_line,
     window,
 )
+from engine.arithmetic.through_layers import field_lines, receptive_field
 from engine.formatting import format_number
 from gui.panels.overlays import WindowOverlay
 from gui.requests import ModelResult
@@ -146,21 +154,63 @@ class PixelInspector(QWidget):
             return
         row, col = self.pixel
         layer = self._layer()
-        spec, pixels = self.result.model.layers[layer], self._input_of(layer)
-        filter_index = min(self.state.selected_filter, spec.filters - 1)
-        self.explanation = explain_pixel(pixels, spec, row, col, filter_index)
-        shown = float(self.result.output(layer)[0, row, col, filter_index])
+        model = self.result.model
+        spec, pixels = model.layers[layer], self._input_of(layer)
+        index = min(self.state.selected_filter, self.result.map_count(layer) - 1)
+        shown = float(self.result.output(layer)[0, row, col, index])
+        source = "x" if layer == 0 else model.layer_names()[layer - 1]
         input_hw = pixels.shape[:2]
-        where = window(row, col, input_hw, spec)
-        of_filter = f" of filter {filter_index}" if spec.filters > 1 else ""
-        self.heading.setText(
-            f"Output pixel row {row}, column {col}{of_filter}: its window covers input rows "
-            f"{where.top} to {where.top + where.height - 1}, columns {where.left} to "
-            f"{where.left + where.width - 1}.")
-        self.terms.setPlainText("\n".join(term_line(t) for t in self.explanation.terms))
-        self.total.setText("\n".join(summary_lines(self.explanation)) +
-                           f"\n\noutput[0, {row}, {col}, {filter_index}] from Keras = "
-                           f"{format_number(shown)}")
+        slides = spec.kind == "Conv2D" or spec.kind.endswith("Pooling2D")
+        if spec.kind == "Conv2D":
+            names = CHANNEL_NAMES if layer == 0 else ()
+            self.explanation = explain_pixel(pixels, spec, row, col, index, source, names)
+            terms = [term_line(t, source, names) for t in self.explanation.terms]
+            summary = summary_lines(self.explanation)
+        elif slides:
+            self.explanation = explain_pool_pixel(pixels, spec, row, col, index, source)
+            terms, summary = pool_lines(self.explanation), []
+        else:
+            self.explanation = None
+            at = (f"{row}, {col}, {index}" if np.ndim(pixels) == 3 or layer > 0
+                  else f"{row}, {col}")
+            value = pixels[row, col, index] if np.ndim(pixels) == 3 else pixels[row, col]
+            terms, summary = [], elementwise_lines(spec, float(value), source, at)
+        heading = self._heading(layer, row, col, index, spec, input_hw, slides)
+        self.heading.setText(heading)
+        self.terms.setPlainText("\n".join(terms))
+        self.total.setText("\n".join(summary) + f"\n\noutput[0, {row}, {col}, {index}] from "
+                           f"Keras = {format_number(shown)}")
         if self.overlay is not None:
-            self.overlay.show(where, taps(row, col, input_hw, spec), row, col, trail)
+            if layer == 0 and slides:
+                self.overlay.show(window(row, col, input_hw, spec),
+                                  taps(row, col, input_hw, spec), row, col, trail)
+            else:  # the receptive field on the image, through every layer up to this one
+                field = receptive_field(model, self.result.image.nhwc_shape, layer, row, col)
+                self.overlay.show(Window(field.top, field.left, field.height, field.width),
+                                  [], row, col, trail)
         self.pixelChanged.emit(row, col)
+
+    def _heading(self, layer: int, row: int, col: int, index: int, spec, input_hw,
+                 slides: bool) -> str:
+        model = self.result.model
+        count = self.result.map_count(layer)
+        which = "filter" if spec.kind == "Conv2D" else "channel"
+        of = f" of {which} {index}" if count > 1 else ""
+        name = f" of {model.layer_names()[layer]}" if len(model) > 1 else ""
+        text = f"Output pixel row {row}, column {col}{of}{name}"
+        if slides:
+            where = window(row, col, input_hw, spec)
+            reads = "input" if layer == 0 else f"{model.layer_names()[layer - 1]}'s map"
+            text += (f": its window covers {reads} rows {where.top} to "
+                     f"{where.top + where.height - 1}, columns {where.left} to "
+                     f"{where.left + where.width - 1}.")
+        else:
+            text += f": {spec.kind} works on this one value."
+        if layer > 0:
+            field = receptive_field(model, self.result.image.nhwc_shape, layer, row, col)
+            growth = field_lines(model, self.result.image.nhwc_shape, layer)
+            text += (f" Receptive field on the input image (drawn): rows {field.top} to "
+                     f"{field.bottom}, columns {field.left} to {field.right}, "
+                     f"{field.height}x{field.width}"
+                     + (f" ({'; '.join(growth)})" if growth else "") + ".")
+        return text

@@ -1,5 +1,6 @@
 """Input and output shapes in Keras's NHWC form, e.g. (1, 512, 512, 1) -> (1, 255, 510, 1),
-the weights' shapes and the parameter count as model.summary() counts it.
+the weights' shapes and the parameter count as model.summary() counts it, for the layer
+selected in the stack (pooling and activations included: their arithmetic, no weights).
 
 The output shape comes from the same arithmetic Keras uses, so it updates the instant a
 setting changes; the output image follows when the layer has run. Settings Keras refuses
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from engine.arithmetic.shapes import shape_lines
+from engine.arithmetic.shapes import layer_shape_lines
 from engine.arithmetic.sizes import format_shape
 from engine.model.errors import LayerSpecError
 from gui.state import AppState
@@ -38,8 +39,12 @@ class ShapePanel(QWidget):
                       self.param_count):
             label.setStyleSheet("font-family: monospace;")
         self.output_shape.setStyleSheet(OUTPUT_STYLE)
+        self.layer_name = QLabel()
+        self.layer_name.setObjectName("shapeLayer")
+        self.layer_name.setStyleSheet("font-weight: bold;")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.layer_name)
         layout.addWidget(self.input_shape)
         layout.addWidget(self.output_shape)
         layout.addWidget(self.weights_shape)
@@ -56,6 +61,7 @@ class ShapePanel(QWidget):
         self._shown_for: tuple | None = None  # the state geometry the labels describe
         state.modelChanged.connect(self.refresh)
         state.imageChanged.connect(self.refresh)
+        state.selectionChanged.connect(self.refresh)  # another layer of the stack
         self.refresh()
 
     def refresh(self, *_changed) -> None:
@@ -63,19 +69,28 @@ class ShapePanel(QWidget):
         if geometry == self._shown_for:
             return  # a weight edit: every shape and formula stays as it is
         self._shown_for = geometry
-        spec, image = self.state.spec, self.state.image
-        self.weights_shape.setText(f"weights: kernel {format_shape(spec.weights_shape)}, "
-                                   f"bias {format_shape((spec.filters,))}")
+        spec, image, model = self.state.spec, self.state.image, self.state.model
+        layer = self.state.selected_layer
+        self.layer_name.setVisible(len(model) > 1)
+        self.layer_name.setText(f"layer {layer + 1} of {len(model)}: "
+                                f"{model.layer_names()[layer]} ({spec.kind})")
+        if spec.kind == "Conv2D":
+            bias = f", bias {format_shape((spec.filters,))}" if spec.use_bias else ", no bias"
+            self.weights_shape.setText(f"weights: kernel {format_shape(spec.weights_shape)}"
+                                       f"{bias}")
+        else:
+            self.weights_shape.setText("weights: none")
         self.param_count.setText(f"params:  {spec.param_arithmetic()}")
         if image is None:
             self.input_shape.setText("input:  no image")
             self.output_shape.setText("output: -")
             self.explanation.setText("")
             return
-        input_shape = self.state.model.input_shapes(image.nhwc_shape)[self.state.selected_layer]
-        self.input_shape.setText(f"input:  {format_shape(input_shape)}")
+        input_shape = model.input_shapes(image.nhwc_shape)[layer]
+        source = f"  (from {model.layer_names()[layer - 1]})" if layer else ""
+        self.input_shape.setText(f"input:  {format_shape(input_shape)}{source}")
         shape = spec.output_shape(input_shape)
-        lines = shape_lines(tuple(input_shape[1:3]), spec)
+        lines = layer_shape_lines(input_shape, spec, reads_image=layer == 0)
         try:
             self.state.model.check(image.nhwc_shape)
             refused = ""

@@ -73,8 +73,11 @@ class OutputView(ImagePanel):
         lo, hi = format_number(minimums[filter_index]), format_number(maximums[filter_index])
         count = result.map_count(layer)
         which = f"Feature map {filter_index} of {count}: t" if count > 1 else "T"
-        self.title.setText(f"{result.model.layers[layer].kind} output"
-                           + (f", filter {filter_index}" if count > 1 else ""))
+        kind = result.model.layers[layer].kind
+        name = f"{result.model.layer_names()[layer]} " if len(result.model) > 1 else ""
+        word = "filter" if kind == "Conv2D" else "channel"
+        title = f"{name}({kind}) output" if name else f"{kind} output"
+        self.title.setText(title + (f", {word} {filter_index}" if count > 1 else ""))
         self.caption.setText(
             f"{which}rue values from {lo} to {hi}. Shown: {MAPPING_EXPLANATIONS[self.mapping]}"
             f"{'; one scale for all maps' if self.state.shared_scale and count > 1 else ''}; "
