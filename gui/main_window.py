@@ -155,8 +155,9 @@ class MainWindow(QMainWindow):
         kernel_page = QWidget()
         kernel_layout = QVBoxLayout(kernel_page)
         kernel_layout.addWidget(self.kernel_tabs, stretch=1)
+        # One line, not word-wrapped: a wrapping label asks its scroll area for its full
+        # preferred height, so the preset and seed rows would sit below the fold.
         hint = QLabel("Type a number in any cell; the output updates at once.")
-        hint.setWordWrap(True)
         kernel_layout.addWidget(hint)
         kernel_layout.addWidget(self.kernel_controls)
         self.kernel_page = KernelPage(self.state, kernel_page)
@@ -184,7 +185,7 @@ class MainWindow(QMainWindow):
             column.addWidget(widget)
             column.setStretchFactor(index, 1 if widget is self.side_tabs else 0)
             column.setCollapsible(index, False)
-        column.setSizes([160, 435, 140])
+        column.setSizes([120, 480, 140])  # the classic lesson has one layer: the kernel first
         side = QWidget()
         side.setMinimumWidth(SIDE_MIN)  # content never widens it (see gui/classroom/layout.py)
         self.side = side

@@ -21,6 +21,8 @@ from gui.panels.message_banner import brief
 from gui.state import AppState, signals_blocked
 
 INVALID_BRUSH = QBrush(QColor("#f8c8c8"))
+ROW_PX = 30  # the smallest height a row of cells is squeezed to
+MIN_ROWS_SHOWN = 3
 
 
 class KernelTable(QTableWidget):
@@ -40,7 +42,7 @@ class KernelTable(QTableWidget):
         self.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
         for header in (self.horizontalHeader(), self.verticalHeader()):
             header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-            header.setMinimumSectionSize(36)
+            header.setMinimumSectionSize(ROW_PX)
         self.itemChanged.connect(self._on_item_changed)
         state.specChanged.connect(self.show_spec)
         state.selectionChanged.connect(self._on_selection)
@@ -80,6 +82,9 @@ class KernelTable(QTableWidget):
                 # 0-based, like the kernel's indices in NumPy and Keras
                 self.setVerticalHeaderLabels([str(r) for r in range(rows)])
                 self.setHorizontalHeaderLabels([str(c) for c in range(cols)])
+                # every row of a small kernel in view; a large one (up to 15) scrolls
+                header = self.horizontalHeader().sizeHint().height()
+                self.setMinimumHeight(header + min(rows, MIN_ROWS_SHOWN) * ROW_PX + 4)
             for r in range(rows):
                 for c in range(cols):
                     item = self.item(r, c)

@@ -158,6 +158,7 @@ class KernelTabs(QWidget):
         self.filter_select.setVisible(spec.filters > 1)
         self.tabs.setTabVisible(0, not per_channel)
         self.tabs.setTabText(0, "R = G = B" if color else "weights")
+        self.tabs.tabBar().setVisible(color)  # one gray table needs no tab of its own
         for index in range(1, 1 + len(CHANNEL_NAMES)):
             self.tabs.setTabVisible(index, per_channel)
         if per_channel and self.tabs.currentIndex() == 0:

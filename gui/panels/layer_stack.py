@@ -53,7 +53,7 @@ class LayerStack(QWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setToolTip("The model, layer by layer, as model.summary() lists it. Select "
                              "a layer to see its feature maps and edit it.")
-        self.tree.setMinimumHeight(96)  # the input and four layers without scrolling
+        self.tree.setMinimumHeight(56)  # the input and two layers; longer stacks scroll
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in (1, 2):
