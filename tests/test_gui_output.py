@@ -5,12 +5,13 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from PIL import Image
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QComboBox, QLabel, QPlainTextEdit, QPushButton
 
 from engine.kernels.presets import FIXED
-from tests.live_window import ENGINE_TIMEOUT_MS, find, set_kernel, shown_output
+from tests.live_window import ENGINE_TIMEOUT_MS, find, set_kernel, shown_output, wait_for_output
 
 
 def choose_mapping(win, mode):
@@ -156,3 +157,25 @@ def test_export_png_with_mapping_and_raw_npy(qtbot, window, tmp_path):
     assert negative.any() and (colour[negative][:, 2] == 255).all()  # negatives are blue
     assert not window.export_output_png(tmp_path / "no-such-folder" / "x.png")
     assert "not exported" in window.banner.text()
+
+
+@pytest.mark.timeout(90)  # a relapse never returns from processEvents: fail in 90 s, not 600
+def test_views_settle_after_an_image_turned_on_its_side(qtbot, window, tmp_path):
+    """A 6x4 image, then a 4x6 one: the left axes used to shrink and grow with their labels
+    while the locked aspect re-fitted both views, forever, and no timer ran again."""
+    window.state.update_spec(strides=(1, 1), padding="same")
+    tall = np.arange(24, dtype=np.uint8).reshape(6, 4) * 10
+    changes = []
+    for view in (window.input_view, window.output_view):
+        view.view_box.sigRangeChanged.connect(lambda *_args: changes.append(1))
+    for index, values in enumerate((tall, np.rot90(tall))):
+        path = tmp_path / f"side{index}.png"
+        Image.fromarray(np.ascontiguousarray(values)).save(path)
+        assert window.open_path(path) is window.state.image
+        wait_for_output(qtbot, window, values.shape)
+        for _ in range(50):
+            QGuiApplication.processEvents()
+        changes.clear()
+        for _ in range(200):
+            QGuiApplication.processEvents()
+        assert not changes, f"the views still move after image {index}"

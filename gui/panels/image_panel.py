@@ -77,6 +77,9 @@ class ImagePanel(QWidget):
         self.plot.getPlotItem().setLabel("bottom", "column")
         for axis in AXES:  # pixel indices: never "row (x0.001)"
             self.plot.getAxis(axis).enableAutoSIPrefix(False)
+            # An axis that may shrink to its labels oscillates with the locked aspect: a
+            # narrower axis widens the view, the new range's labels are wider, and so on.
+            self.plot.getAxis(axis).setStyle(autoReduceTextSpace=False)
             self.plot.hideAxis(axis)  # until there is an image to measure
         self.image_item = ScreenImageItem()
         self.plot.addItem(self.image_item)
