@@ -109,13 +109,18 @@ class ValueSummary:
         return levels_for_range(self.minimum, self.maximum, mode)
 
 
-def summarize(values: np.ndarray, bins: int = 128,
-              histogram_samples: int = 250_000) -> ValueSummary:
+def summarize(values: np.ndarray, bins: int = 128, histogram_samples: int = 250_000, *,
+              value_range: tuple[float, float] | None = None) -> ValueSummary:
     """Exact min and max; the histogram from every k-th row above ``histogram_samples``
-    values, scaled by k so the heights still count pixels."""
+    values, scaled by k so the heights still count pixels. ``value_range``: the exact
+    (min, max) when already known (the engine computes it while storing the output), which
+    saves two passes over every value."""
     if values.size == 0:
         return ValueSummary(0.0, 0.0, np.zeros(bins), np.linspace(-0.5, 0.5, bins + 1))
-    lo, hi = float(np.min(values)), float(np.max(values))
+    if value_range is None:
+        lo, hi = float(np.min(values)), float(np.max(values))
+    else:
+        lo, hi = float(value_range[0]), float(value_range[1])
     step = max(int(np.ceil(values.size / histogram_samples)), 1)
     sample = values[::step] if values.ndim >= 2 else values
     counts, edges = _uniform_histogram(sample, _non_empty(lo, hi), bins)

@@ -1,12 +1,14 @@
 """A non-modal strip that says why the output is not current, or what the engine is doing.
 
 Nothing here blocks: the last good output stays on screen while a message is shown. A problem
-with the current settings outranks the engine's status.
+with the current settings outranks the engine's status. A message may offer one action, a
+button at the banner's right end (Restart engine, when the engine is not answering).
 """
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QPushButton
 
 INFO_STYLE = "background: #e8f0fe; color: #1a3d7c; padding: 6px; border-radius: 3px;"
 PROBLEM_STYLE = "background: #fff4d6; color: #6b4500; padding: 6px; border-radius: 3px;"
@@ -15,9 +17,15 @@ LOADING_TEXT = ("Loading TensorFlow and Keras (this takes a few seconds the firs
 
 
 class MessageBanner(QLabel):
+    actionTriggered = Signal()  # the banner's button was pressed
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("messageBanner")
+        self.action = QPushButton(self)
+        self.action.setObjectName("bannerAction")
+        self.action.hide()
+        self.action.clicked.connect(self.actionTriggered)
         self.setWordWrap(True)
         self._engine_status = LOADING_TEXT
         self._problem = ""
@@ -50,6 +58,24 @@ class MessageBanner(QLabel):
 
     def clear_notice(self, *_changed) -> None:
         self.set_notice("")
+
+    def set_action(self, text: str) -> None:
+        """Offer a button labelled ``text`` at the right end ("" takes it away)."""
+        if text == self.action.text() and self.action.isHidden() == (not text):
+            return
+        self.action.setText(text)
+        self.action.adjustSize()
+        self.action.setHidden(not text)
+        self.setContentsMargins(0, 0, self.action.width() + 8 if text else 0, 0)
+        self._place_action()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._place_action()
+
+    def _place_action(self) -> None:
+        self.action.move(self.width() - self.action.width() - 4,
+                         max(0, (self.height() - self.action.height()) // 2))
 
     def _refresh(self) -> None:
         text = " ".join(t for t in (self._notice, self._problem) if t) or self._engine_status

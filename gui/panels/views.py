@@ -42,6 +42,7 @@ class OutputView(ImagePanel):
         self.state = state
         self.caption.setText("The output appears when the Keras engine has loaded.")
         self.result: ModelResult | None = None
+        self.stale_reason = ""  # why the output shown is not the table's ("" when it is)
         state.displayMappingChanged.connect(self._redraw)
         state.selectionChanged.connect(self._redraw)
         state.sharedScaleChanged.connect(self._redraw)
@@ -74,11 +75,18 @@ class OutputView(ImagePanel):
         count = result.map_count(layer)
         which = f"Feature map {filter_index} of {count}: t" if count > 1 else "T"
         self.title.setText(f"{result.model.layers[layer].kind} output"
-                           + (f", filter {filter_index}" if count > 1 else ""))
+                           + (f", filter {filter_index}" if count > 1 else "")
+                           + (f": NOT the table's settings ({self.stale_reason})"
+                              if self.stale_reason else ""))
         self.caption.setText(
             f"{which}rue values from {lo} to {hi}. Shown: {MAPPING_EXPLANATIONS[self.mapping]}"
             f"{'; one scale for all maps' if self.state.shared_scale and count > 1 else ''}; "
             f"the Display tab has other mappings. Computed in {result.seconds * 1000:.0f} ms.")
+
+    def mark_stale(self, reason: str) -> None:
+        """Say on the output itself that it is from earlier settings ("" when it is not)."""
+        self.stale_reason = reason
+        self._redraw()
 
     def show_engine_status(self, status: str) -> None:
         """Without an engine there is no output: the caption must not promise one."""
