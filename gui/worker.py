@@ -125,14 +125,14 @@ class EngineWorker(QThread):
             self._condition.notify()
             engine = self._engine
         if engine is not None and engine.starting:
-            engine.interrupt()
+            engine.abort()
         if engine_mode() == "thread":
             self.wait()
             return
         if self.wait(STOP_GRACE_MS):
             return
         if engine is not None:
-            engine.interrupt()
+            engine.abort()
         if not self.wait(STOP_GRACE_MS):
             _unfinished.append(self)
 

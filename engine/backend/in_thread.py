@@ -82,5 +82,8 @@ class InThreadEngine:
     def interrupt(self) -> None:
         """A call on this thread cannot be interrupted."""
 
+    def abort(self) -> None:
+        """Nor can it be aborted: closing waits for it (see EngineWorker.stop)."""
+
     def close(self) -> None:
         self._runner = None

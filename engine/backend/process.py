@@ -157,6 +157,8 @@ class EngineProcess:
 
         Raises EngineUnavailable if Keras cannot be imported, EngineStopped if the process
         ended (or did not finish loading in START_TIMEOUT_S)."""
+        if self._aborted:
+            raise EngineStopped("The Keras engine was stopped: the window is closing.")
         if self._process is not None:
             self._lost()
         self.starting, self._interrupted = True, False

@@ -153,6 +153,9 @@ class ModelEngine(Protocol):
     def interrupt(self) -> None:
         """From any thread: end a call or a start that is not coming back."""
 
+    def abort(self) -> None:
+        """From any thread: end everything now, for good (the window is closing)."""
+
     def close(self) -> None:
         """Let go of everything; never raises."""
 
