@@ -133,7 +133,7 @@ def measure_edits(window, watch: DisplayWatch, count: int):
         layer.append(shown.layer_seconds)
         received = window.pipeline.shown_received_at
         for name, seconds in zip(STEPS, (t.started - started, t.computed - t.started,
-                                         shown.layer_seconds, t.store_seconds,
+                                         shown.layer_seconds, getattr(t, "store_seconds", 0.0),
                                          received - t.summarized, done - received)):
             steps[name].append(seconds)
     return latencies, layer, steps

@@ -98,12 +98,15 @@ class ModelResult:
         if 0 <= layer < len(self.outputs):
             self.ranges(layer)
 
-    def prepare_more(self, focus: tuple[int, int]) -> None:
-        """What only the Display tab needs (the histogram): the worker computes it after the
-        result is on its way, so an edit never waits for it."""
-        layer, filter_index = focus
-        if 0 <= layer < len(self.outputs) and 0 <= filter_index < self.map_count(layer):
-            self.summary(layer, filter_index)
+    def offer_summary(self, layer: int, filter_index: int, summary: ValueSummary) -> None:
+        """Keep a summary made elsewhere (the engine makes the one on screen), unless one is
+        already there or being made here."""
+        with self._lock:
+            if ("summary", layer, filter_index) not in self._cache:
+                entry = _Pending()
+                entry.value = summary
+                entry.done.set()
+                self._cache[("summary", layer, filter_index)] = entry
 
     def _cached(self, key: tuple, compute):
         """``compute()`` once per key, whichever thread asks first; a thread asking while

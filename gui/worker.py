@@ -232,7 +232,7 @@ class EngineWorker(QThread):
     def _run_once(self, engine: ModelEngine, request: ModelRequest) -> None:
         started = time.perf_counter()
         try:
-            outputs = engine.run(request.image, request.model)
+            outputs = engine.run(request.image, request.model, request.focus)
         except EngineStopped:
             raise
         except LayerSpecError as exc:
@@ -263,7 +263,13 @@ class EngineWorker(QThread):
                              timeline, tuple(zip(outputs.minimums, outputs.maximums)))
         result.prepare(request.focus)
         self.resultReady.emit(result)
-        result.prepare_more(request.focus)  # the histogram, while the GUI thread paints
+        try:  # the histogram (Display tab): the engine makes it while the GUI thread paints
+            summarized = engine.summary()
+        except Exception:  # the output is on its way regardless; the panel can compute it
+            self._log(sys.exc_info()[1])
+            summarized = None
+        if summarized is not None and summarized.summary is not None:
+            result.offer_summary(summarized.layer, summarized.filter_index, summarized.summary)
 
     def _take_restart(self) -> bool:
         with self._condition:

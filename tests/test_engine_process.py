@@ -62,8 +62,14 @@ def test_engine_process_computes_shares_and_frees():
         del result, out
         engine.run(first, single_conv(spec))  # the first block is free again
         same = engine.run(first, single_conv(spec.with_changes(padding="same",
-                                                                 strides=(1, 1))))
+                                                                 strides=(1, 1))), (0, 0))
         assert same.arrays[0].shape == (1, 40, 50, 1) and np.abs(same.arrays[0]).max() > 0
+        summarized = engine.summary()  # the histogram of the map on screen, made there
+        values = same.arrays[0][0, :, :, 0].astype(np.float64)
+        want_counts, _ = np.histogram(values, bins=128, range=(values.min(), values.max()))
+        assert (summarized.layer, summarized.filter_index) == (0, 0)
+        np.testing.assert_array_equal(summarized.summary.counts, want_counts)
+        assert engine.summary() is None  # one per request
         np.testing.assert_allclose(
             engine.run(second, single_conv(spec)).arrays[0],
             cross_correlate(second.pixels, spec.kernel, (2, 1), bias=0.5), rtol=1e-5, atol=1e-4)

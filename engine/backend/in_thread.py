@@ -15,10 +15,12 @@ from engine.backend.protocol import (
     EngineOutOfMemory,
     EngineOutputs,
     EngineUnavailable,
+    Summarized,
     is_out_of_memory,
     one_line,
 )
 from engine.backend.transfer import map_ranges
+from engine.images.display import summarize
 from engine.model.errors import LayerSpecError
 from engine.model.network import ModelSpec
 
@@ -34,6 +36,7 @@ class InThreadEngine:
         self.last_call_seconds = 0.0
         self.on_silence = None  # never late: the call runs on the caller's thread
         self.starting = False
+        self._focus = None  # (outputs, ranges, (layer, filter)) still to summarize
 
     @property
     def ready(self) -> bool:
@@ -52,7 +55,9 @@ class InThreadEngine:
             self.starting = False
         self.import_seconds = time.perf_counter() - started
 
-    def run(self, image, model: ModelSpec) -> EngineOutputs:
+    def run(self, image, model: ModelSpec, focus: tuple[int, int] | None = None
+            ) -> EngineOutputs:
+        self._focus = None
         if self._runner is None:
             self.start()
         try:
@@ -67,8 +72,22 @@ class InThreadEngine:
         ranges = [map_ranges(output) for output in outputs]
         for output in outputs:
             output.flags.writeable = False
+        if focus is not None and 0 <= focus[0] < len(outputs) \
+                and 0 <= focus[1] < outputs[focus[0]].shape[3]:
+            self._focus = (outputs, ranges, focus)
         return EngineOutputs(tuple(outputs), tuple(low for low, _ in ranges),
                              tuple(high for _, high in ranges), self.last_call_seconds)
+
+    def summary(self) -> Summarized | None:
+        """The focus map's histogram, computed here (after the result was sent)."""
+        if self._focus is None:
+            return None
+        outputs, ranges, (layer, filter_index) = self._focus
+        self._focus = None
+        values = outputs[layer][0, :, :, filter_index]
+        lows, highs = ranges[layer]
+        return Summarized(layer, filter_index, summarize(
+            values, value_range=(float(lows[filter_index]), float(highs[filter_index]))))
 
     def idle(self) -> None:
         """Trace the layer call for the next weight edit (see compile_current)."""

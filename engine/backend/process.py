@@ -44,6 +44,7 @@ from engine.backend.protocol import (
     Refused,
     RunModel,
     Stop,
+    Summarized,
     describe_exit,
     describe_image,
     describe_output,
@@ -132,6 +133,7 @@ class EngineProcess:
         self._engine_image: tuple[np.ndarray, int] | None = None  # pixels the engine holds
         self._image_ids = 0
         self._told_short = False  # the user knows arrays go through the pipe
+        self._summary_due = False  # a Summarized reply is on its way
         self.import_seconds: float | None = None  # TensorFlow + Keras import, in the process
         self.last_call_seconds = 0.0  # the bare ``layer(x)`` inside the last run
         self.on_silence: Callable[[float], None] | None = None  # called when a reply is late
@@ -217,8 +219,10 @@ class EngineProcess:
         self._engine_image = None
 
     # -- computing -------------------------------------------------------------------------
-    def run(self, image: LoadedImage | np.ndarray, model: ModelSpec) -> EngineOutputs:
-        """Every layer's output (read-only float32 (1, H, W, C) arrays) with each map's range.
+    def run(self, image: LoadedImage | np.ndarray, model: ModelSpec,
+            focus: tuple[int, int] | None = None) -> EngineOutputs:
+        """Every layer's output (read-only float32 (1, H, W, C) arrays) with each map's range;
+        ``focus`` (layer, filter): that map's histogram follows (``summary``).
 
         Raises LayerSpecError for settings Keras refuses, EngineOutOfMemory when the input or
         an output does not fit, EngineStopped if the process died during the request and
@@ -231,14 +235,32 @@ class EngineProcess:
         if not self.ready:
             self.start()
         try:
-            return self._run(pixels, input_shape, model)
+            return self._run(pixels, input_shape, model, focus)
         except _DeadBeforeSend:
             self.start()
-            return self._run(pixels, input_shape, model)
+            return self._run(pixels, input_shape, model, focus)
 
-    def _run(self, pixels: np.ndarray, input_shape: tuple[int, ...],
-             model: ModelSpec) -> EngineOutputs:
+    def summary(self) -> Summarized | None:
+        """The histogram the last ``run``'s focus asked for, as soon as the engine sends it
+        (it computes it after its answer, while the window paints); None if not asked for or
+        the engine stopped meanwhile (the next ``run`` finds that out)."""
+        if not self._summary_due:
+            return None
+        self._summary_due = False
+        try:
+            reply = self._reply_within(CALL_TIMEOUT_S, "while summarizing this output",
+                                       late=True, report=False)
+        except EngineStopped:
+            return None
+        return reply if isinstance(reply, Summarized) else None
+
+    def _run(self, pixels: np.ndarray, input_shape: tuple[int, ...], model: ModelSpec,
+             focus: tuple[int, int] | None) -> EngineOutputs:
+        self.summary()  # one still on its way belongs to the last request: read past it
         shapes = [tuple(shape) for shape in model.output_shapes(input_shape)]
+        if focus is not None and not (0 <= focus[0] < len(shapes)
+                                      and 0 <= focus[1] < shapes[focus[0]][3]):
+            focus = None
         self._pool.want(shapes)
         notes: list[str] = []
         blocks: list[OwnedBlock | None] = []
@@ -248,7 +270,7 @@ class EngineProcess:
             blocks = [self._output_block(shape, notes) for shape in shapes]
             request = RunModel(model, input_shape, image_id, image_ref,
                                tuple(b.ref if b is not None else None for b in blocks),
-                               self._pool.forgotten())
+                               self._pool.forgotten(), focus)
             self._send(request)
             reply = self._reply_within(call_timeout_s(input_shape, model),
                                        "while computing this output", late=True)
@@ -269,6 +291,7 @@ class EngineProcess:
             raise _reply_error(reply, pixels.shape, shapes)
         if image_ref is not None:
             self._engine_image = (pixels, image_id)
+        self._summary_due = focus is not None
         self.last_call_seconds = reply.layer_seconds
         arrays = []
         for block, inline in zip(blocks, reply.arrays):
@@ -331,9 +354,10 @@ class EngineProcess:
         except OSError as exc:  # BrokenPipeError: the engine had already ended
             raise _DeadBeforeSend() from exc
 
-    def _reply_within(self, timeout: float, doing: str, late: bool = False):
-        """The next reply. ``late``: after ``timeout`` tell ``on_silence`` and keep waiting
-        (``interrupt`` ends the wait); else give up after ``timeout``."""
+    def _reply_within(self, timeout: float, doing: str, late: bool = False,
+                      report: bool = True):
+        """The next reply. ``late``: after ``timeout`` tell ``on_silence`` (if ``report``)
+        and keep waiting (``interrupt`` ends the wait); else give up after ``timeout``."""
         pipe = self._pipe
         try:
             if not pipe.poll(timeout):
@@ -341,7 +365,7 @@ class EngineProcess:
                     self._lost()
                     raise EngineStopped(f"The Keras engine did not finish loading TensorFlow "
                                         f"in {timeout:.0f} s.")
-                if self.on_silence is not None:
+                if report and self.on_silence is not None:
                     self.on_silence(timeout)
                 while not pipe.poll(0.5):
                     pass  # a killed process makes the pipe readable (end of file)
@@ -365,7 +389,7 @@ class EngineProcess:
     def _lost(self) -> None:
         process, pipe = self._process, self._pipe
         self._process, self._pipe = None, None
-        self._engine_image = None
+        self._engine_image, self._summary_due = None, False
         if process is not None:
             with contextlib.suppress(OSError, ValueError, AssertionError):
                 if process.is_alive():

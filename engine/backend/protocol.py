@@ -20,6 +20,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from engine.images.display import ValueSummary
 from engine.model.network import ModelSpec
 
 
@@ -46,7 +47,9 @@ class RunModel:
 
     ``image`` is None when the engine already holds that image. ``outputs`` says where each
     layer's output goes: a block, or None to send it back in the reply. ``forget`` names blocks
-    the window has freed, so the engine lets go of its mappings (their memory returns)."""
+    the window has freed, so the engine lets go of its mappings (their memory returns).
+    ``summarize``: after the answer, the engine also sends that map's ValueSummary (its
+    histogram, for the Display tab), computed on its own core while the window paints."""
 
     model: ModelSpec
     input_shape: tuple[int, int, int, int]  # the image as the model sees it, (1, H, W, C)
@@ -54,6 +57,7 @@ class RunModel:
     image: BlockRef | PipeArray | None
     outputs: tuple[BlockRef | None, ...]
     forget: tuple[str, ...] = ()
+    summarize: tuple[int, int] | None = None  # (layer, filter) on screen: send its histogram
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,15 @@ class Computed:
     minimums: tuple[np.ndarray, ...]  # per layer, one float64 per map
     maximums: tuple[np.ndarray, ...]
     arrays: tuple[np.ndarray | None, ...]  # the outputs sent back here (None: in a block)
+
+
+@dataclass(frozen=True, eq=False)
+class Summarized:
+    """Follows a Computed when the request asked for it: one map's range and histogram."""
+
+    layer: int
+    filter_index: int
+    summary: ValueSummary | None  # None: it could not be made (the output is still fine)
 
 
 @dataclass(frozen=True)
@@ -143,9 +156,15 @@ class ModelEngine(Protocol):
     def start(self) -> None:
         """Load Keras (seconds). Raises EngineUnavailable or EngineStopped."""
 
-    def run(self, image, model: ModelSpec) -> EngineOutputs:
+    def run(self, image, model: ModelSpec, focus: tuple[int, int] | None = None
+            ) -> EngineOutputs:
         """Every layer's output for ``image``. Raises LayerSpecError, EngineOutOfMemory,
-        EngineStopped or RuntimeError (any other fault, with a one-line message)."""
+        EngineStopped or RuntimeError (any other fault, with a one-line message). ``focus``:
+        the (layer, filter) on screen, whose histogram ``summary`` then gives."""
+
+    def summary(self) -> Summarized | None:
+        """The histogram ``run``'s focus asked for (waiting for it if need be); None when
+        there is none."""
 
     def idle(self) -> None:
         """Nothing is waiting: a moment to make the next call cheaper."""

@@ -19,6 +19,7 @@ import numpy as np
 from engine.backend import protocol as msg  # the typed messages both sides speak
 from engine.backend.shared_arrays import attach, detach
 from engine.backend.transfer import map_ranges, store_with_ranges
+from engine.images.display import summarize
 from engine.model.errors import LayerSpecError
 
 
@@ -78,6 +79,7 @@ class _Server:
         self.connection = connection
         self.image_id: int | None = None  # the image the runner holds
         self.blocks: dict[str, tuple] = {}  # output block name -> (block, writable array)
+        self.stored: list[np.ndarray] = []  # the last answer's outputs, where the window reads
 
     def loop(self) -> None:
         try:
@@ -88,7 +90,11 @@ class _Server:
                     return
                 if isinstance(message, msg.Stop):
                     return
-                self.connection.send(self.answer(message))
+                reply = self.answer(message)
+                self.connection.send(reply)
+                if isinstance(reply, msg.Computed) and message.summarize is not None:
+                    self.connection.send(self._summarize(message, reply))
+                self.stored = []
                 if not self.connection.poll(0):  # idle: make the next weight edit cheaper
                     self._compile()
         finally:
@@ -96,6 +102,7 @@ class _Server:
                 detach(block)
 
     def answer(self, request: msg.RunModel):
+        self.stored = []
         for name in request.forget:
             block, _ = self.blocks.pop(name, (None, None))
             detach(block)
@@ -118,8 +125,10 @@ class _Server:
                     low, high = map_ranges(array)
                     inline.append(array)
                 else:
-                    low, high = store_with_ranges(output, self._block(ref))
+                    array = self._block(ref)
+                    low, high = store_with_ranges(output, array)
                     inline.append(None)
+                self.stored.append(array)
                 minimums.append(low)
                 maximums.append(high)
             del outputs
@@ -133,6 +142,18 @@ class _Server:
             if msg.is_out_of_memory(exc) or isinstance(exc, msg.EngineOutOfMemory):
                 return msg.OutOfMemory(msg.one_line(str(exc) or type(exc).__name__), detail)
             return msg.Failed(msg.one_line(f"{type(exc).__name__}: {exc}"), detail)
+
+    def _summarize(self, request: msg.RunModel, reply: msg.Computed) -> msg.Summarized:
+        """The histogram of the map on screen (from a sample of rows; the range is exact)."""
+        layer, filter_index = request.summarize
+        try:
+            values = self.stored[layer][0, :, :, filter_index]
+            summary = summarize(values, value_range=(float(reply.minimums[layer][filter_index]),
+                                                     float(reply.maximums[layer][filter_index])))
+        except Exception:  # the output itself is fine; the window computes it if it must
+            traceback.print_exc(file=sys.stderr)
+            summary = None
+        return msg.Summarized(layer, filter_index, summary)
 
     def _read_image(self, image: msg.BlockRef | msg.PipeArray) -> None:
         """Hand the image to the runner (TensorFlow copies it) and let go of the block, so the
