@@ -65,3 +65,22 @@ def test_auto_levels_of_a_big_output_scan_whole_rows():
     small = np.array([[3.0, -1.0], [2.0, 9.5]], np.float32)
     assert auto_levels(small) == (-1.0, 9.5)  # small outputs: exact, every value
     assert auto_levels(np.zeros((2500, 2000), np.float32)) == (-0.5, 0.5)  # flat, still a range
+
+
+def test_the_screen_shows_what_the_png_export_writes(qtbot):
+    """Every pixel in view, gray and through the diverging lookup table, is the colour
+    engine.images.display.render_levels gives (what File > Export writes)."""
+    from engine.images.display import diverging_lut, render_levels
+
+    panel = shown_panel(qtbot, 600, 500)
+    values = np.random.default_rng(3).normal(0, 40, (30, 40)).astype(np.float32)
+    for lut, levels in ((None, (-50.0, 70.0)), (diverging_lut(), (-90.0, 90.0))):
+        panel.image_item.setLookupTable(lut, update=False)
+        panel.show_array(values, levels)
+        image = painted(panel, qtbot)
+        assert (image.width(), image.height()) == (40, 30)
+        want = render_levels(values, levels, lut)
+        got = np.array([[image.pixelColor(c, r).getRgb()[:3] for c in range(40)]
+                        for r in range(30)])
+        np.testing.assert_array_equal(got, want if want.ndim == 3
+                                      else np.repeat(want[..., None], 3, axis=2))

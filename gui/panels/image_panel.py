@@ -13,9 +13,11 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from engine.formatting import format_number
+from engine.images.display import to_uint8
 
 
 class ScreenImageItem(pg.ImageItem):
@@ -35,6 +37,9 @@ class ScreenImageItem(pg.ImageItem):
         super().__init__(axisOrder="row-major")
         self._plan: tuple | None = None  # what was rendered last: see _screen_plan
         self._drawn = QRectF()  # where that picture goes, in image pixels
+        self._pixels: np.ndarray | None = None  # the memory of a picture made here
+        self._colours_key: bytes | None | int = 0  # which lookup table _colours_table is
+        self._colours_table: np.ndarray | None = None
 
     def setImage(self, image=None, autoLevels=None, **kwargs) -> None:  # noqa: N802
         if image is not None:
@@ -50,12 +55,52 @@ class ScreenImageItem(pg.ImageItem):
             return super().render()
         rows, cols, drawn = plan
         picture = full[rows, cols] if isinstance(rows, slice) else full[np.ix_(rows, cols)]
-        try:
-            self.image = picture
-            super().render()
-        finally:
-            self.image = full
+        if not self._render_rgb32(picture):
+            try:
+                self.image = picture
+                super().render()
+            finally:
+                self.image = full
         self._plan, self._drawn = _key(plan, full.shape), drawn
+
+    def _render_rgb32(self, picture: np.ndarray) -> bool:
+        """The picture as 32-bit RGB, the format Qt draws fastest, with the levels and the
+        lookup table (rounded as the PNG export rounds them). False where pyqtgraph's own
+        conversion must do it (per-channel levels, NaN to show transparent)."""
+        levels = None if self.levels is None else np.asarray(self.levels, np.float64)
+        if (levels is None or levels.shape != (2,) or picture.dtype.kind != "f"
+                or picture.ndim not in (2, 3) or levels[1] <= levels[0]
+                or (picture.ndim == 3 and picture.shape[2] != 3)
+                or np.isnan(picture.min())):
+            return False
+        steps = to_uint8(picture, (float(levels[0]), float(levels[1])))
+        if steps.ndim == 2:
+            pixels = self._colours()[steps]
+        else:
+            channels = steps.astype(np.uint32)
+            pixels = (0xFF000000 | channels[..., 0] << 16 | channels[..., 1] << 8
+                      | channels[..., 2]).astype(np.uint32)
+        pixels = np.ascontiguousarray(pixels)
+        height, width = pixels.shape
+        self._pixels = pixels  # the QImage reads this memory: keep it alive
+        self.qimage = QImage(pixels.data, width, height, 4 * width, QImage.Format.Format_RGB32)
+        self._renderRequired = False
+        self._unrenderable = False
+        return True
+
+    def _colours(self) -> np.ndarray:
+        """(256,) uint32 0xFFRRGGBB: the lookup table, or gray."""
+        lut = self.lut if isinstance(self.lut, np.ndarray) else None
+        key = None if lut is None else lut.tobytes()
+        if self._colours_key != key:
+            table = np.repeat(np.arange(256, dtype=np.uint32)[:, None], 3, axis=1) \
+                if lut is None else np.asarray(lut, np.uint32)[:, :3]
+            if len(table) != 256:  # another size: stretched over the 256 steps
+                table = table[np.linspace(0, len(table) - 1, 256).round().astype(int)]
+            self._colours_table = (0xFF000000 | table[:, 0] << 16 | table[:, 1] << 8
+                                   | table[:, 2]).astype(np.uint32)
+            self._colours_key = key
+        return self._colours_table
 
     def paint(self, painter, *args) -> None:
         if self.image is None:
