@@ -130,7 +130,8 @@ def footer(report: dict, earlier: dict | None) -> str:
     runs = [r for r in (earlier, report) if r is not None]
     loads = "; ".join(f"run {n + 1}: {r['machine']['load_average']} at start, "
                       f"{r['machine'].get('load_average_at_end', '?')} at the end, "
-                      f"{r.get('seconds', 0):.0f} s" for n, r in enumerate(runs))
+                      f"{r.get('seconds', 0):.0f} s, probes at nice "
+                      f"{r['machine'].get('nice', 0)}" for n, r in enumerate(runs))
     return (f"Machine: {m['cpus']} cores ({m['cpu']}), {m['memory_gb']} GB, {m['system']}, "
             f"Python {m['python']}, no GPU. Load averages (1, 5, 15 min): {loads}.")
 

@@ -6,10 +6,12 @@ Conv2D alone (the floor). Results go to bench/results/: bench.json (everything; 
 before is kept as bench-previous.json, so the tables show two runs), bench.md (the tables
 for the README) and latency.png.
 
-    python -m bench.run_bench [--only TEXT ...] [--no-startup]
+    python -m bench.run_bench [--only TEXT ...] [--no-startup] [--nice N]
 
 ``--only`` measures the cases whose name contains one of the texts (e.g. ``"s11 F1"``) and
-writes to bench/results/partial.json instead.
+writes to bench/results/partial.json instead. ``--nice N`` runs every probe (window, engine,
+floor alike) at that scheduling priority, so that other jobs on a shared machine disturb the
+figures less (a negative N needs root); it is recorded with the results.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 STARTUP_RUNS = 3
 THREAD_CASE = Case(4096, 4096, (1, 1))
+NICE = 0  # --nice
 
 
 def probe(module: str, *args: str, env: dict | None = None, t0: bool = False) -> dict:
@@ -41,7 +44,8 @@ def probe(module: str, *args: str, env: dict | None = None, t0: bool = False) ->
     if t0:
         environment["BENCH_T0"] = repr(time.time())
     done = subprocess.run([sys.executable, "-m", f"bench.{module}", *args], cwd=ROOT,
-                          env=environment, capture_output=True, text=True, timeout=600)
+                          env=environment, capture_output=True, text=True, timeout=600,
+                          preexec_fn=(lambda: os.nice(NICE)) if NICE else None)
     for line in done.stdout.splitlines():
         if line.startswith("BENCH-RESULT "):
             return json.loads(line.removeprefix("BENCH-RESULT "))
@@ -105,11 +109,14 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench.run_bench")
     parser.add_argument("--only", nargs="*", default=None)
     parser.add_argument("--no-startup", action="store_true")
+    parser.add_argument("--nice", type=int, default=0)
     args = parser.parse_args(argv)
+    global NICE
+    NICE = args.nice
     cases = [c for c in CASES if args.only is None or any(t in c.key for t in args.only)]
     started = time.perf_counter()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    report: dict = {"machine": machine(), "cases": {}}
+    report: dict = {"machine": {**machine(), "nice": NICE}, "cases": {}}
     with tempfile.TemporaryDirectory(prefix="convscope-bench-") as tmp:
         folder = Path(tmp)
         for case in cases:  # here, so making them never counts in a probe's memory
