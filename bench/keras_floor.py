@@ -1,12 +1,14 @@
-"""The floor and the lesson's way, on the same input and layer configuration as the window.
+"""The floor, and the lesson's way, for one case in this fresh process.
 
-    python -m bench.keras_floor SIZE FOLDER
+    python -m bench.keras_floor HEIGHT WIDTH SH SW FILTERS FOLDER
 
-Bare: one ``keras.layers.Conv2D`` built once, its input tensor made once, new weights
-assigned, then timed: ``layer(x)`` alone (what any app built on Keras must at least pay).
-The lesson's way: a ``keras.Sequential`` model whose weights are set with ``set_weights``
-and whose output comes from ``model.predict`` on every edit, as notebooks do it.
-Also reports how long importing TensorFlow + Keras took in this fresh process.
+The floor: one ``keras.layers.Conv2D`` with the case's filters and strides, built once, its
+input tensor made once, new weights assigned before each call, then ``layer(x)`` timed until
+its output is a NumPy array, both eagerly and as a traced ``tf.function``; the faster of the
+two is what any app built on Keras must at least pay. The lesson's way: a
+``keras.Sequential`` whose weights are set with ``set_weights`` and whose output comes from
+``model.predict`` on every edit, as notebooks do it. Also reports how long importing
+TensorFlow + Keras took here.
 """
 
 from __future__ import annotations
@@ -17,53 +19,65 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import emit, percentile_ms, test_image
+from bench.common import Case, emit, load_average, percentile_ms, test_image
 
-REPEATS = {512: 30, 2048: 15, 4096: 12}
+CALLS = 40
+PREDICTS = 12
 
 
-def main(size: int, folder: Path) -> None:
+def timed_calls(call, layer, x, kernels, count: int) -> list[float]:
+    seconds = []
+    for i in range(count + 3):  # three warm-up calls
+        layer.kernel.assign(kernels[i % len(kernels)])
+        started = time.perf_counter()
+        np.asarray(call(x))  # the output as an array the caller can read
+        if i >= 3:
+            seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def main(case: Case, folder: Path) -> None:
     from engine.images.loading import load_image
-    from engine.kernels.edits import keras_kernel
-    from engine.model.conv import ConvSpec
 
-    pixels = load_image(test_image(size, folder)).pixels
+    pixels = load_image(test_image(case.height, case.width, folder)).pixels
     started = time.perf_counter()
     from engine.backend.keras_model import keras
 
     import_s = time.perf_counter() - started
-    spec = ConvSpec(kernel=keras_kernel(np.ones((3, 3))), strides=(2, 1))  # the window's
-    nhwc = pixels.reshape(1, size, size, 1)
-    kernels = [np.full((3, 3, 1, 1), 0.1 * (i + 1), np.float32) for i in range(4)]
-    bias = np.zeros(1, np.float32)
+    import tensorflow as tf
 
-    layer = keras.layers.Conv2D(1, spec.kernel_size, strides=spec.strides,
-                                padding=spec.padding)
+    nhwc = pixels.reshape(1, case.height, case.width, 1)
+    shape = (3, 3, 1, case.filters)
+    kernels = [np.full(shape, 0.1 * (i + 1), np.float32) for i in range(4)]
+    bias = np.zeros(case.filters, np.float32)
+    layer = keras.layers.Conv2D(case.filters, (3, 3), strides=case.strides)
     layer.build((None, None, None, 1))
     x = keras.ops.convert_to_tensor(nhwc)
-    bare = []
-    for i in range(REPEATS[size] + 3):
-        layer.kernel.assign(kernels[i % 4])
-        t = time.perf_counter()
-        layer(x)
-        if i >= 3:
-            bare.append(time.perf_counter() - t)
+    traced = tf.function(lambda t: layer(t))
+    eager_s, traced_s = [], []
+    for _ in range(2):  # interleaved halves, so both see the same load
+        eager_s += timed_calls(layer, layer, x, kernels, CALLS // 2)
+        traced_s += timed_calls(traced, layer, x, kernels, CALLS // 2)
+    eager, fast = percentile_ms(eager_s, 50), percentile_ms(traced_s, 50)
+    floor_s = traced_s if fast <= eager else eager_s
 
-    model = keras.Sequential([keras.Input((size, size, 1)),
-                              keras.layers.Conv2D(1, spec.kernel_size, strides=spec.strides,
-                                                  padding=spec.padding)])
-    predict = []
-    for i in range(max(REPEATS[size] // 2, 10) + 2):
-        t = time.perf_counter()
-        model.layers[0].set_weights([kernels[i % 4], bias])
-        model.predict(nhwc, verbose=0)
-        if i >= 2:
-            predict.append(time.perf_counter() - t)
-    emit({"size": size, "tf_import_s": import_s,
-          "bare_ms_median": percentile_ms(bare, 50), "bare_ms_p95": percentile_ms(bare, 95),
-          "predict_ms_median": percentile_ms(predict, 50),
-          "predict_ms_p95": percentile_ms(predict, 95)})
+    result = {"case": case.key, "tf_import_s": import_s, "load_average": load_average(),
+              "eager_ms_median": eager, "traced_ms_median": fast,
+              "floor": "traced" if fast <= eager else "eager",
+              "floor_ms_median": min(eager, fast), "floor_ms_p95": percentile_ms(floor_s, 95)}
+    if case.filters == 1 and case.strides == (2, 1):
+        model = keras.Sequential([keras.Input((case.height, case.width, 1)),
+                                  keras.layers.Conv2D(1, (3, 3), strides=case.strides)])
+        predict = []
+        for i in range(PREDICTS + 2):
+            t = time.perf_counter()
+            model.layers[0].set_weights([kernels[i % 4], bias])
+            model.predict(nhwc, verbose=0)
+            if i >= 2:
+                predict.append(time.perf_counter() - t)
+        result["predict_ms_median"] = percentile_ms(predict, 50)
+    emit(result)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), Path(sys.argv[2]))
+    main(Case.from_args(sys.argv[1:6]), Path(sys.argv[6]))

@@ -1,15 +1,26 @@
 """ConvScope's benchmark: ``make bench`` (or ``python -m bench.run_bench``).
 
 Every probe runs in a fresh process, one after the other (never in parallel, so they do not
-compete for the cores). Results go to bench/results/: bench.json (everything), bench.md (the
-table for the README) and latency.png (latency against image size).
+compete for the cores): for each case (bench/common.py) the real window, then the same
+Conv2D alone (the floor). Results go to bench/results/: bench.json (everything; the run
+before is kept as bench-previous.json, so the tables show two runs), bench.md (the tables
+for the README) and latency.png.
+
+    python -m bench.run_bench [--only TEXT ...] [--no-startup] [--nice N]
+
+``--only`` measures the cases whose name contains one of the texts (e.g. ``"s11 F1"``) and
+writes to bench/results/partial.json instead. ``--nice N`` runs every probe (window, engine,
+floor alike) at that scheduling priority, so that other jobs on a shared machine disturb the
+figures less (a negative N needs root); it is recorded with the results.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -17,12 +28,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import SIZES, test_image
-from bench.report import markdown_table, plot_latency
+from bench.common import CASES, Case, load_average, test_image
+from bench.report import markdown_tables, plot_latency
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 STARTUP_RUNS = 3
+THREAD_CASE = Case(4096, 4096, (1, 1))
+NICE = 0  # --nice
 
 
 def probe(module: str, *args: str, env: dict | None = None, t0: bool = False) -> dict:
@@ -31,7 +44,8 @@ def probe(module: str, *args: str, env: dict | None = None, t0: bool = False) ->
     if t0:
         environment["BENCH_T0"] = repr(time.time())
     done = subprocess.run([sys.executable, "-m", f"bench.{module}", *args], cwd=ROOT,
-                          env=environment, capture_output=True, text=True, timeout=600)
+                          env=environment, capture_output=True, text=True, timeout=600,
+                          preexec_fn=(lambda: os.nice(NICE)) if NICE else None)
     for line in done.stdout.splitlines():
         if line.startswith("BENCH-RESULT "):
             return json.loads(line.removeprefix("BENCH-RESULT "))
@@ -45,7 +59,7 @@ def machine() -> dict:
             "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
             "system": f"{platform.system()} {platform.release()}",
             "python": platform.python_version(), "gpu": "none (tensorflow-cpu)",
-            "load_average": [round(v, 2) for v in os.getloadavg()]}
+            "load_average": load_average()}
 
 
 def tf_import() -> dict:
@@ -76,54 +90,77 @@ def startup(image: Path, mode: str, runs: int) -> dict:
     return {"median": summary, "runs": results}
 
 
-def main() -> int:
+def measure_case(case: Case, folder: Path, env: dict | None = None) -> dict:
+    window = probe("window_probe", *case.args(), str(folder), env=env)
+    floor = probe("keras_floor", *case.args(), str(folder))
+    window["over_floor_median"] = window["edit_ms_median"] / floor["floor_ms_median"]
+    window["over_floor_p95"] = window["edit_ms_p95"] / floor["floor_ms_median"]
+    window["p95_over_median"] = window["edit_ms_p95"] / window["edit_ms_median"]
+    if "predict_ms_median" in floor:
+        window["predict_over_app"] = floor["predict_ms_median"] / window["edit_ms_median"]
+    print(f"  {case.key}: median {window['edit_ms_median']:.1f} ms, p95 "
+          f"{window['edit_ms_p95']:.1f} ms; floor {floor['floor_ms_median']:.1f} ms "
+          f"({floor['floor']}); {window['over_floor_median']:.2f}x / "
+          f"{window['over_floor_p95']:.2f}x; load {window['load_average']}", flush=True)
+    return {"window": window, "keras": floor}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="bench.run_bench")
+    parser.add_argument("--only", nargs="*", default=None)
+    parser.add_argument("--no-startup", action="store_true")
+    parser.add_argument("--nice", type=int, default=0)
+    args = parser.parse_args(argv)
+    global NICE
+    NICE = args.nice
+    cases = [c for c in CASES if args.only is None or any(t in c.key for t in args.only)]
     started = time.perf_counter()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    report: dict = {"machine": machine(), "sizes": {}}
+    report: dict = {"machine": {**machine(), "nice": NICE}, "cases": {}}
     with tempfile.TemporaryDirectory(prefix="convscope-bench-") as tmp:
         folder = Path(tmp)
-        for size in SIZES:  # here, so making them never counts in a probe's memory
-            test_image(size, folder)
-        for size in SIZES:
-            print(f"{size}x{size}: window ...", flush=True)
-            window = probe("window_probe", str(size), str(folder))
-            print(f"{size}x{size}: bare Keras and model.predict ...", flush=True)
-            floor = probe("keras_floor", str(size), str(folder))
-            window["app_over_bare"] = window["edit_ms_median"] / floor["bare_ms_median"]
-            window["predict_over_app"] = floor["predict_ms_median"] / window["edit_ms_median"]
-            report["sizes"][str(size)] = {"window": window, "keras": floor}
-            print(f"  edit->displayed median {window['edit_ms_median']:.1f} ms, "
-                  f"p95 {window['edit_ms_p95']:.1f} ms; bare {floor['bare_ms_median']:.1f} ms "
-                  f"(app/bare {window['app_over_bare']:.2f}); predict "
-                  f"{floor['predict_ms_median']:.1f} ms (predict/app "
-                  f"{window['predict_over_app']:.1f})", flush=True)
-        print("512x512 stack conv(8) -> relu -> maxpool -> conv(8) ...", flush=True)
-        report["stack_512"] = stack = probe("stack_probe", str(folder))
-        print(f"  edit of the first conv -> displayed: median "
-              f"{stack['first_selected_ms_median']:.1f} ms, p95 "
-              f"{stack['first_selected_ms_p95']:.1f} ms (last conv on screen: p95 "
-              f"{stack['last_selected_ms_p95']:.1f} ms)", flush=True)
-        print("4096x4096 with the engine on a thread, for comparison ...", flush=True)
-        report["thread_4096"] = probe("window_probe", "4096", str(folder),
-                                      env={"CONVSCOPE_ENGINE": "thread"})
-        report["thread_4096"]["app_over_bare"] = (
-            report["thread_4096"]["edit_ms_median"]
-            / report["sizes"]["4096"]["keras"]["bare_ms_median"])
-        image = test_image(512, folder)
-        print("start-up (engine process) ...", flush=True)
-        report["startup"] = startup(image, "process", STARTUP_RUNS)
-        print("start-up (engine on a thread, for comparison) ...", flush=True)
-        report["startup_thread"] = startup(image, "thread", 1)
-    report["tf_import_s_median"] = report["startup"]["median"]["tf_import_s"]
+        for case in cases:  # here, so making them never counts in a probe's memory
+            test_image(case.height, case.width, folder)
+        for case in cases:
+            print(f"{case.key} ...", flush=True)
+            report["cases"][case.key] = measure_case(case, folder)
+        if args.only is None:
+            print(f"{THREAD_CASE.key} with the engine on a thread, for comparison ...",
+                  flush=True)
+            report["thread"] = measure_case(THREAD_CASE, folder,
+                                            env={"CONVSCOPE_ENGINE": "thread"})
+            print("512x512 stack conv(8) -> relu -> maxpool -> conv(8) ...", flush=True)
+            report["stack_512"] = stack = probe("stack_probe", str(folder))
+            print(f"  edit of the first conv -> displayed: median "
+                  f"{stack['first_selected_ms_median']:.1f} ms, p95 "
+                  f"{stack['first_selected_ms_p95']:.1f} ms (last conv on screen: p95 "
+                  f"{stack['last_selected_ms_p95']:.1f} ms)", flush=True)
+        if not args.no_startup:
+            image = test_image(512, 512, folder)
+            print("start-up (engine process) ...", flush=True)
+            report["startup"] = startup(image, "process", STARTUP_RUNS)
+            print("start-up (engine on a thread, for comparison) ...", flush=True)
+            report["startup_thread"] = startup(image, "thread", 1)
+            report["tf_import_s_median"] = report["startup"]["median"]["tf_import_s"]
+    report["machine"]["load_average_at_end"] = load_average()
     report["seconds"] = time.perf_counter() - started
+    if args.only is not None:
+        (RESULTS / "partial.json").write_text(json.dumps(report, indent=2))
+        return 0
+    if (RESULTS / "bench.json").exists():
+        shutil.copy(RESULTS / "bench.json", RESULTS / "bench-previous.json")
     (RESULTS / "bench.json").write_text(json.dumps(report, indent=2))
-    table = markdown_table(report)
-    (RESULTS / "bench.md").write_text(table)
+    previous = RESULTS / "bench-previous.json"
+    earlier = json.loads(previous.read_text()) if previous.exists() else None
+    if earlier is not None and "cases" not in earlier:
+        earlier = None  # a run from before the benchmark had cases
+    tables = markdown_tables(report, earlier)
+    (RESULTS / "bench.md").write_text(tables)
     plot_latency(report, RESULTS / "latency.png")
-    print(table)
+    print(tables)
     print(f"bench: {report['seconds']:.0f} s; results in {RESULTS}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -49,9 +49,10 @@ def measure(window, watch: DisplayWatch, edit) -> tuple[list[float], dict[str, l
         done = watch.wait_for(window.pipeline.latest_request_id)
         if i >= 3:
             latencies.append(done - started)
-            t, received = window.pipeline.shown.timeline, window.pipeline.shown_received_at
+            shown, received = window.pipeline.shown, window.pipeline.shown_received_at
+            t = shown.timeline
             for name, seconds in zip(STEPS, (t.started - started, t.computed - t.started,
-                                             t.summarized - t.computed,
+                                             shown.layer_seconds, t.store_seconds,
                                              received - t.summarized, done - received)):
                 steps[name].append(seconds)
     return latencies, steps
@@ -92,7 +93,7 @@ def bare_keras(pixels, model) -> float:
 
 
 def main(folder: Path) -> None:
-    path = test_image(SIZE, folder)
+    path = test_image(SIZE, SIZE, folder)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from gui.main_window import MainWindow
 

@@ -1,10 +1,11 @@
 """Edit -> displayed through the real MainWindow (offscreen), and a burst of edits.
 
-    python -m bench.window_probe SIZE FOLDER
+    python -m bench.window_probe HEIGHT WIDTH SH SW FILTERS FOLDER
 
-"Displayed" means: the output view's ImageItem holds the array of the result for this edit
-and has painted it (its ``paint`` ran after the result arrived). Edits go through the kernel
-table's model, exactly as a typed cell does.
+"Displayed" means: every map of the result for this edit is on screen: the output view's
+ImageItem holds that result's map and has painted it, and with several filters each tile of
+the feature-map grid that is in view has painted after the result arrived. Edits go through
+the kernel table's model, exactly as a typed cell does, one every EDIT_SPACING_MS.
 """
 
 from __future__ import annotations
@@ -21,15 +22,24 @@ import psutil  # noqa: E402
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from bench.common import STEPS, PeakRss, emit, percentile_ms, test_image  # noqa: E402
+from bench.common import (  # noqa: E402
+    STEPS,
+    Case,
+    PeakRss,
+    emit,
+    load_average,
+    percentile_ms,
+    test_image,
+)
 
-EDITS = {512: 30, 2048: 15, 4096: 12}
+EDITS = 40
+EDIT_SPACING_MS = 100
 BURST_EDITS = 50
 BURST_SPACING_MS = 20
 
 
 class DisplayWatch:
-    """Notices when the output view has painted the result of a given request."""
+    """Notices when every map of a given request's result is on screen."""
 
     def __init__(self, window) -> None:
         self.window = window
@@ -37,25 +47,53 @@ class DisplayWatch:
         self.loop = QEventLoop()
         self.target_id: int | None = None
         self.done_at: float | None = None
-        self.painted_ids: list[int] = []
+        self.painted_ids: list[int] = []  # results the output view painted, in order
+        self.item_painted = 0
+        self.tiles_painted: dict[int, int] = {}
         original = self.item.paint
 
         def paint(*args):
             original(*args)
-            self._painted()
+            if self.item.image is not None:
+                self.item_painted = self._shown_id()
+                if not self.painted_ids or self.painted_ids[-1] != self.item_painted:
+                    self.painted_ids.append(self.item_painted)
+            self._check()
 
         self.item.paint = paint  # an instance attribute: Qt's virtual call reaches it
+        window.feature_maps._ensure_tiles(16)
+        for tile in window.feature_maps.tiles:
+            self._hook_tile(tile)
 
-    def _painted(self) -> None:
+    def _hook_tile(self, tile) -> None:
+        original = tile.paintEvent
+
+        def paint_event(event):
+            original(event)
+            self.tiles_painted[tile.index] = self._shown_id()
+            self._check()
+
+        tile.paintEvent = paint_event
+
+    def _shown_id(self) -> int:
         shown = self.window.pipeline.shown
-        if shown is None or self.item.image is None:
+        return shown.request_id if shown is not None else 0
+
+    def _tiles_in_view(self) -> list:
+        grid = self.window.feature_maps
+        if not grid.isVisible():
+            return []
+        return [t for t in grid.tiles if t.isVisible() and not t.visibleRegion().isEmpty()]
+
+    def _check(self) -> None:
+        target = self.target_id
+        if target is None or self.item_painted < target:
             return
-        if not self.painted_ids or self.painted_ids[-1] != shown.request_id:
-            self.painted_ids.append(shown.request_id)
-        if self.target_id is not None and shown.request_id >= self.target_id:
-            self.done_at = time.perf_counter()
-            self.target_id = None
-            self.loop.quit()
+        if any(self.tiles_painted.get(t.index, 0) < target for t in self._tiles_in_view()):
+            return
+        self.done_at = time.perf_counter()
+        self.target_id = None
+        self.loop.quit()
 
     def wait_for(self, request_id: int, timeout_s: float = 120.0) -> float:
         self.target_id, self.done_at = request_id, None
@@ -79,26 +117,26 @@ def idle(ms: int) -> None:
 
 
 def measure_edits(window, watch: DisplayWatch, count: int):
-    """Edit -> displayed, the engine's turn and the bare ``layer(x)`` inside it, for each
-    edit (seconds), and each edit's time split into STEPS."""
-    latencies, engine, layer = [], [], []
+    """Edit -> displayed for each edit (seconds), the engine's own layer call in each, and
+    each edit's time split into STEPS."""
+    latencies, layer = [], []
     steps: dict[str, list[float]] = {name: [] for name in STEPS}
     for i in range(count + 3):  # three warm-up edits
-        idle(30)
+        idle(EDIT_SPACING_MS)
         started = time.perf_counter()
         set_cell(window, 0.5 + 0.01 * i)
         done = watch.wait_for(window.pipeline.latest_request_id)
-        if i >= 3:
-            shown, t = window.pipeline.shown, window.pipeline.shown.timeline
-            latencies.append(done - started)
-            engine.append(shown.seconds)
-            layer.append(shown.layer_seconds)
-            received = window.pipeline.shown_received_at
-            for name, seconds in zip(STEPS, (t.started - started, t.computed - t.started,
-                                             t.summarized - t.computed,
-                                             received - t.summarized, done - received)):
-                steps[name].append(seconds)
-    return latencies, engine, layer, steps
+        if i < 3:
+            continue
+        shown, t = window.pipeline.shown, window.pipeline.shown.timeline
+        latencies.append(done - started)
+        layer.append(shown.layer_seconds)
+        received = window.pipeline.shown_received_at
+        for name, seconds in zip(STEPS, (t.started - started, t.computed - t.started,
+                                         shown.layer_seconds, getattr(t, "store_seconds", 0.0),
+                                         received - t.summarized, done - received)):
+            steps[name].append(seconds)
+    return latencies, layer, steps
 
 
 def measure_burst(window, watch: DisplayWatch) -> dict:
@@ -108,7 +146,6 @@ def measure_burst(window, watch: DisplayWatch) -> dict:
     edit_times: list[float] = []
     timer = QTimer()
     timer.setInterval(BURST_SPACING_MS)
-
     at_last_edit = []
 
     def edit():
@@ -149,8 +186,8 @@ def rss_mb(pid: int | None) -> float | None:
         return None
 
 
-def main(size: int, folder: Path) -> None:
-    path = test_image(size, folder)
+def main(case: Case, folder: Path) -> None:
+    path = test_image(case.height, case.width, folder)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from gui.main_window import MainWindow
 
@@ -161,23 +198,29 @@ def main(size: int, folder: Path) -> None:
     window.show()
     watch = DisplayWatch(window)
     watch.wait_for(window.pipeline.latest_request_id, timeout_s=300)
-    latencies, engine_seconds, layer_seconds, steps = measure_edits(window, watch, EDITS[size])
+    window.state.update_spec(strides=case.strides)
+    if case.filters != window.state.spec.filters:
+        window.state.set_filter_count(case.filters)
+    watch.wait_for(window.pipeline.latest_request_id, timeout_s=300)
+    load = load_average()
+    latencies, layer_seconds, steps = measure_edits(window, watch, EDITS)
     engine_rss = rss_mb(window.pipeline.worker.engine_pid)
     burst = measure_burst(window, watch)
-    spec = window.state.spec
     result = {
-        "size": size,
+        "case": case.key,
         "output_shape": list(window.pipeline.shown.output(0).shape),
-        "strides": list(spec.strides),
-        "padding": spec.padding,
+        "strides": list(window.state.spec.strides),
+        "filters": window.state.spec.filters,
+        "padding": window.state.spec.padding,
+        "load_average": load,
         "edits": len(latencies),
+        "edit_spacing_ms": EDIT_SPACING_MS,
         "edit_ms_median": percentile_ms(latencies, 50),
         "edit_ms_p95": percentile_ms(latencies, 95),
         "edit_ms_all": [round(s * 1000, 2) for s in latencies],
-        "engine_ms_median": percentile_ms(engine_seconds, 50),
         "layer_call_ms_median": percentile_ms(layer_seconds, 50),
         "steps_ms_median": {name: percentile_ms(s, 50) for name, s in steps.items()},
-        # The same edits' own layer(x) calls: app and floor under the very same load.
+        # The same edits' own layer(x) calls: app and its own call under the very same load.
         "app_over_layer_call": float(np.median(np.divide(latencies, layer_seconds))),
         "burst": burst,
         "window_rss_mb": rss_mb(os.getpid()),
@@ -190,4 +233,4 @@ def main(size: int, folder: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), Path(sys.argv[2]))
+    main(Case.from_args(sys.argv[1:6]), Path(sys.argv[6]))

@@ -119,6 +119,10 @@ class FileActions:
         if result is None:
             self.report("No output to export yet: wait for the engine.", True)
             return False
+        if self.pipeline.stale_reason:  # the output shown is not what the table says
+            self.report(f"The {what} was not exported: the output shown is from earlier "
+                        f"settings ({self.pipeline.stale_reason}).", True)
+            return False
         try:
             write(result)
         except SaveError as exc:

@@ -120,6 +120,11 @@ class MainWindow(QMainWindow):
         self.pipeline.outputChanged.connect(self.feature_maps.show_result)
         self.pipeline.outputChanged.connect(self.display_panel.show_result)
         self.pipeline.problemChanged.connect(self.banner.set_problem)
+        self.pipeline.outputStale.connect(self.output_view.mark_stale)
+        self.pipeline.noticeRaised.connect(self.banner.set_notice)
+        self.pipeline.restartOffered.connect(
+            lambda offered: self.banner.set_action("Restart engine" if offered else ""))
+        self.banner.actionTriggered.connect(self.pipeline.restart_engine)
         self.pipeline.engineStatusChanged.connect(self.banner.set_engine_status)
         self.pipeline.engineStatusChanged.connect(self.output_view.show_engine_status)
         self.kernel_tabs.entryRefused.connect(self.banner.set_notice)

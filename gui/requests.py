@@ -2,7 +2,9 @@
 
 Plain immutable values: the GUI never shares a mutable object with the worker. A result
 carries the model and image it was computed for, so every panel that explains it describes
-exactly the output on screen, even while a newer edit is on its way.
+exactly the output on screen, even while a newer edit is on its way. Its outputs are
+read-only (in process mode, the very shared-memory blocks the engine wrote), and each map's
+exact range comes with them from the engine, which computed it while storing the output.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.images.display import ValueSummary, channel_ranges, levels_for_range, summarize
+from engine.backend.transfer import map_ranges
+from engine.images.display import ValueSummary, levels_for_range, summarize
 from engine.images.loading import LoadedImage
 from engine.model.network import ModelSpec
 
@@ -35,7 +38,8 @@ class Timeline:
     requested: float  # the state changed and the request was made (GUI thread)
     started: float  # the worker took it
     computed: float  # the engine's answer arrived
-    summarized: float  # ranges and histogram done; the result is sent to the GUI thread
+    summarized: float  # the result is made and sent to the GUI thread
+    store_seconds: float = 0.0  # in the engine: outputs into shared memory, with ranges
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,6 +51,7 @@ class ModelResult:
     seconds: float  # the engine's whole turn for this request, as the worker saw it
     layer_seconds: float = 0.0  # of which the bare layer calls themselves
     timeline: Timeline | None = None  # when each step happened, for the benchmark
+    value_ranges: tuple = ()  # per layer (minimums, maximums), from the engine; () unknown
     _cache: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -63,12 +68,19 @@ class ModelResult:
 
     def ranges(self, layer: int) -> tuple[np.ndarray, np.ndarray]:
         """Every map's exact (minimums, maximums) for ``layer``, as float64 arrays."""
-        return self._cached(("ranges", layer), lambda: channel_ranges(self.outputs[layer]))
+        if layer < len(self.value_ranges):
+            return self.value_ranges[layer]
+        return self._cached(("ranges", layer), lambda: map_ranges(self.outputs[layer]))
 
     def summary(self, layer: int, filter_index: int) -> ValueSummary:
-        """Range and histogram of one map (computed once, then kept)."""
-        return self._cached(("summary", layer, filter_index),
-                            lambda: summarize(self.feature_map(layer, filter_index)))
+        """Range and histogram of one map (computed once, then kept; the histogram from a
+        sample of rows, the range exact)."""
+        def compute() -> ValueSummary:
+            minimums, maximums = self.ranges(layer)
+            return summarize(self.feature_map(layer, filter_index), value_range=(
+                float(minimums[filter_index]), float(maximums[filter_index])))
+
+        return self._cached(("summary", layer, filter_index), compute)
 
     def levels(self, layer: int, filter_index: int, mode: str, shared: bool):
         """(levels, lut) of one feature map for display ``mode``: from its own range, or from
@@ -81,22 +93,58 @@ class ModelResult:
                                 mode)
 
     def prepare(self, focus: tuple[int, int]) -> None:
-        """Compute what the screen needs first (on the worker thread, not the GUI's)."""
-        layer, filter_index = focus
-        if 0 <= layer < len(self.outputs) and 0 <= filter_index < self.map_count(layer):
+        """What the screen needs first: every map's range (the engine usually sent them)."""
+        layer, _ = focus
+        if 0 <= layer < len(self.outputs):
             self.ranges(layer)
-            self.summary(layer, filter_index)
+
+    def offer_summary(self, layer: int, filter_index: int, summary: ValueSummary) -> None:
+        """Keep a summary made elsewhere (the engine makes the one on screen), unless one is
+        already there or being made here."""
+        with self._lock:
+            if ("summary", layer, filter_index) not in self._cache:
+                entry = _Pending()
+                entry.value = summary
+                entry.done.set()
+                self._cache[("summary", layer, filter_index)] = entry
 
     def _cached(self, key: tuple, compute):
+        """``compute()`` once per key, whichever thread asks first; a thread asking while
+        another computes it waits for that value instead of computing it again."""
         with self._lock:
-            if key in self._cache:
-                return self._cache[key]
-        value = compute()
-        with self._lock:
-            return self._cache.setdefault(key, value)
+            entry = self._cache.get(key)
+            if entry is None:
+                entry = self._cache[key] = _Pending()
+                mine = True
+            else:
+                mine = False
+        if mine:
+            try:
+                entry.value = compute()
+            except BaseException as exc:
+                entry.error = exc
+                with self._lock:
+                    self._cache.pop(key, None)  # the next caller tries again
+                raise
+            finally:
+                entry.done.set()
+        entry.done.wait()
+        if entry.error is not None:
+            raise entry.error
+        return entry.value
+
+
+class _Pending:
+    """A cached value that is being (or has been) computed."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value = None
+        self.error: BaseException | None = None
 
 
 @dataclass(frozen=True)
 class EngineFailure:
     request_id: int
-    message: str
+    message: str  # one line, for the banner
+    kind: str = "error"  # "spec" (settings refused), "memory", "stopped" or "error"

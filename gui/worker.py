@@ -4,29 +4,43 @@ By default the engine is a separate process (engine/backend/process.py): importi
 TensorFlow holds the interpreter lock for up to a quarter second at a time, which would
 freeze the window if it happened in this process. This thread starts that process, sends it
 one request at a time and waits for the answer without holding the lock. With
-``CONVSCOPE_ENGINE=thread`` Keras runs on this thread instead (Keras keeps thread-local
-state, so the layer is built and called here only).
+``CONVSCOPE_ENGINE=thread`` Keras runs on this thread instead (engine/backend/in_thread.py).
+Either is a ``ModelEngine`` (engine/backend/protocol.py); this thread never asks which.
 
 Requests are coalesced: while one computation runs, only the newest request waits, so holding
 an arrow key or typing fast never builds a queue.
+
+The thread lives as long as the window, whatever the engine does: an engine that dies while
+TensorFlow loads, or while idle, is started again by the next edit, which it then computes;
+one that dies during a request is reported and started again at once; one that does not
+answer in time is reported (``engineSilent``) and ended by ``restart_engine``. Every message
+is one line; tracebacks go to the terminal.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import replace
 
 from PySide6.QtCore import QThread, Signal
 
-from engine.backend.process import EngineProcess, EngineStopped, engine_mode
+from engine.backend.process import EngineProcess, engine_mode
+from engine.backend.protocol import (
+    EngineOutOfMemory,
+    EngineStopped,
+    EngineUnavailable,
+    ModelEngine,
+    one_line,
+)
 from engine.model.errors import LayerSpecError
 from gui.requests import EngineFailure, ModelRequest, ModelResult, Timeline
 
 INSTALL_HINT = ("Install it into ConvScope's environment with "
                 "'pip install tensorflow-cpu' (macOS: 'pip install tensorflow').")
+STARTS_AGAIN = "It starts again with the next edit."
 
 #: How long closing the window waits for the engine's current answer before ending the
 #: engine process (a stuck TensorFlow call must never keep the window from closing).
@@ -60,10 +74,13 @@ class EngineWorker(QThread):
     #: Read when the worker is made, so code that makes windows can hand them an existing
     #: engine for that time (the tests share one); the worker calls start() and close() on
     #: whatever it gets.
-    engine_factory: Callable[[], EngineProcess] = new_engine_process
+    engine_factory: Callable[[], ModelEngine] = new_engine_process
 
+    engineStarting = Signal()  # TensorFlow is loading (at start, or again after a fault)
     engineReady = Signal()
-    engineFailed = Signal(str)
+    engineFailed = Signal(str)  # the engine could not start: why, in one line
+    engineSilent = Signal(float)  # the request in progress is overdue after this many s
+    engineNotice = Signal(str)  # something the user should know, one line
     resultReady = Signal(object)  # ModelResult
     computeFailed = Signal(object)  # EngineFailure
 
@@ -75,12 +92,15 @@ class EngineWorker(QThread):
         self._waiting = False  # idle in _next_request, under _condition
         self._taken = threading.Event()  # the worker has taken the newest request
         self._stopping = False
+        self._restart_asked = False  # restart_engine() ended the engine on purpose
+        self._unavailable = False  # Keras cannot be imported: no point starting again
         self.computations = 0  # how many requests actually ran (the rest were coalesced)
         self.engine_pid: int | None = None  # the engine process, when there is one
         self.engine_import_s: float | None = None  # how long TensorFlow took to import there
-        self._engine: EngineProcess | None = None  # the engine process (process mode)
+        self._engine: ModelEngine | None = None
         self._new_engine = type(self).engine_factory
 
+    # -- the GUI thread's side ---------------------------------------------------------------
     def submit(self, request: ModelRequest) -> None:
         """Queue ``request``, replacing any request that has not started yet.
 
@@ -96,6 +116,15 @@ class EngineWorker(QThread):
             self._condition.notify()
         if waiting:
             self._taken.wait(HANDOVER_WAIT_S)
+
+    def restart_engine(self) -> None:
+        """End the engine now (it is not answering) and start a new one, which then computes
+        the newest request. From the GUI thread."""
+        with self._condition:
+            engine = self._engine
+            self._restart_asked = engine is not None
+        if engine is not None:
+            engine.interrupt()
 
     def stop(self) -> None:
         """Ask the loop to end and wait for it. An engine process still loading TensorFlow
@@ -120,30 +149,67 @@ class EngineWorker(QThread):
         if not self.wait(STOP_GRACE_MS):
             _unfinished.append(self)
 
+    # -- the worker thread -------------------------------------------------------------------
     def run(self) -> None:  # on the worker thread
-        try:
-            engine = self._start_engine()
-        except Exception as exc:  # a missing or broken TensorFlow must not take the window
-            if self._stopping:  # killed on purpose: the window is closing
+        engine = self._create_engine()
+        with self._condition:
+            if self._stopping:
                 return
-            detail = str(exc) if isinstance(exc, EngineStopped) else f"{type(exc).__name__}: {exc}"
-            self.engineFailed.emit(f"The Keras engine could not start ({detail}). "
-                                   + INSTALL_HINT)
-            return
-        self.engine_pid = getattr(engine, "pid", None)
-        self.engine_import_s = getattr(engine, "import_seconds", None)
-        self.engineReady.emit()
+            self._engine = engine
         try:
+            self._start(engine)
             while True:
-                if self._pending is None and hasattr(engine, "compile_current"):
-                    engine.compile_current()  # idle: Keras on this thread traces its call
+                if self._pending is None and engine.ready:
+                    engine.idle()  # Keras on this thread traces its call meanwhile
                 request = self._next_request()
                 if request is None:
                     return
                 self._compute(engine, request)
+        except Exception:  # a bug here must not end the thread silently
+            traceback.print_exc(file=sys.stderr)
         finally:
-            if hasattr(engine, "close"):
+            try:
                 engine.close()
+            except Exception:  # closing never raises out of QThread.run
+                traceback.print_exc(file=sys.stderr)
+
+    def _create_engine(self) -> ModelEngine:
+        """The engine for this window, not started yet: the engine process, or Keras on this
+        very thread (CONVSCOPE_ENGINE=thread)."""
+        if engine_mode() == "thread":
+            from engine.backend.in_thread import InThreadEngine
+
+            return InThreadEngine()
+        return self._new_engine()
+
+    def _start(self, engine: ModelEngine) -> bool:
+        """Load Keras in ``engine``; says how it went (engineReady / engineFailed)."""
+        while not (self._unavailable or self._stopping):
+            try:
+                engine.start()
+            except EngineUnavailable as exc:  # a missing or broken TensorFlow: how to fix it
+                self._unavailable = True
+                if not self._stopping:
+                    self.engineFailed.emit(f"The Keras engine could not start ({exc}). "
+                                           + INSTALL_HINT)
+                return False
+            except Exception as exc:  # it died or hung while loading: the next edit retries
+                if self._take_restart():
+                    continue  # Restart was pressed while it loaded: load again
+                if not self._stopping:
+                    self.engineFailed.emit(f"{one_line(str(exc))} {STARTS_AGAIN}")
+                return False
+            self._take_restart()  # a new engine: an earlier Restart is done with
+            self.engine_pid = engine.pid
+            self.engine_import_s = engine.import_seconds
+            engine.on_silence = self.engineSilent.emit
+            self.engineReady.emit()
+            return True
+        return False
+
+    def _start_again(self, engine: ModelEngine) -> bool:
+        self.engineStarting.emit()
+        return self._start(engine)
 
     def _next_request(self) -> ModelRequest | None:
         with self._condition:
@@ -157,41 +223,82 @@ class EngineWorker(QThread):
             self._taken.set()  # it keeps the interpreter until it waits for the engine
             return request
 
-    def _compute(self, engine, request: ModelRequest) -> None:
+    def _compute(self, engine: ModelEngine, request: ModelRequest) -> None:
+        if not engine.ready and (self._unavailable or not self._start_again(engine)):
+            return  # the banner already says why there is no engine
+        for attempt in (1, 2):
+            try:
+                self._run_once(engine, request)
+                return
+            except EngineStopped as exc:
+                if self._stopping:
+                    return
+                if self._take_restart():  # ended on request: start anew, then compute
+                    if self._start_again(engine):
+                        self._requeue(request)
+                    return
+                if attempt == 2 or not self._start_again(engine):
+                    self._fail(request, "stopped", f"{one_line(str(exc))} {STARTS_AGAIN}")
+                    return
+                # It may have died before it even read the request: computed by the new one.
+
+    def _run_once(self, engine: ModelEngine, request: ModelRequest) -> None:
         started = time.perf_counter()
         try:
-            outputs = engine.run(request.image, request.model)
-            computed = time.perf_counter()
-            result = ModelResult(request.request_id, request.image, request.model,
-                                 tuple(outputs), computed - started,
-                                 getattr(engine, "last_call_seconds", 0.0))
-            result.prepare(request.focus)  # here, so the GUI thread only paints
-        except EngineStopped as exc:  # TensorFlow crashed: say so; the next edit restarts it
-            self.computeFailed.emit(EngineFailure(request.request_id, str(exc)))
-            return
+            outputs = engine.run(request.image, request.model, request.focus)
+        except EngineStopped:
+            raise
         except LayerSpecError as exc:
-            self.computeFailed.emit(EngineFailure(request.request_id, str(exc)))
+            self._fail(request, "spec", str(exc))
+            return
+        except EngineOutOfMemory as exc:
+            self._log(exc)
+            self._fail(request, "memory", one_line(str(exc), 400))
+            return
+        except EngineUnavailable as exc:
+            self._unavailable = True
+            self.engineFailed.emit(f"The Keras engine could not start ({exc}). " + INSTALL_HINT)
             return
         except Exception as exc:  # any fault is reported; the thread and the next edit live on
-            traceback.print_exc()
-            self.computeFailed.emit(EngineFailure(
-                request.request_id,
+            self._log(exc)
+            self._fail(request, "error", one_line(
                 f"Keras could not compute this output ({type(exc).__name__}: {exc})."))
             return
         finally:
             self.computations += 1
-        timeline = Timeline(request.created_at, started, computed, time.perf_counter())
-        self.resultReady.emit(replace(result, timeline=timeline))  # keeps the summaries
+        computed = time.perf_counter()
+        if outputs.notice:
+            self.engineNotice.emit(outputs.notice)
+        timeline = Timeline(request.created_at, started, computed, computed,
+                            outputs.store_seconds)
+        result = ModelResult(request.request_id, request.image, request.model,
+                             outputs.arrays, computed - started, outputs.layer_seconds,
+                             timeline, tuple(zip(outputs.minimums, outputs.maximums)))
+        result.prepare(request.focus)
+        self.resultReady.emit(result)
+        try:  # the histogram (Display tab): the engine makes it while the GUI thread paints
+            summarized = engine.summary()
+        except Exception:  # the output is on its way regardless; the panel can compute it
+            self._log(sys.exc_info()[1])
+            summarized = None
+        if summarized is not None and summarized.summary is not None:
+            result.offer_summary(summarized.layer, summarized.filter_index, summarized.summary)
 
-    def _start_engine(self):
-        """The engine for this run: the engine process, or Keras on this very thread."""
-        if engine_mode() == "thread":
-            from engine.backend.keras_model import KerasModelRunner
-
-            return KerasModelRunner()
+    def _take_restart(self) -> bool:
         with self._condition:
-            if self._stopping:
-                raise EngineStopped("The window closed before the engine started.")
-            engine = self._engine = self._new_engine()
-        engine.start()
-        return engine
+            asked, self._restart_asked = self._restart_asked, False
+            return asked
+
+    def _requeue(self, request: ModelRequest) -> None:
+        with self._condition:
+            if self._pending is None:
+                self._pending = request
+
+    def _fail(self, request: ModelRequest, kind: str, message: str) -> None:
+        self.computeFailed.emit(EngineFailure(request.request_id, message, kind))
+
+    @staticmethod
+    def _log(exc: BaseException) -> None:
+        """The whole story for the terminal (the banner holds one line)."""
+        detail = getattr(exc, "detail", "")
+        sys.stderr.write(detail or "".join(traceback.format_exception(exc)))

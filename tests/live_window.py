@@ -41,7 +41,7 @@ class SharedEngine:
                 self.engine = EngineProcess(start=False)
                 self.starts += 1
             engine = self.engine
-        if engine.pid is None:
+        if not engine.ready:
             engine.start()
 
     def lend(self):
@@ -67,7 +67,8 @@ class SharedEngine:
 
 
 class EngineLoan:
-    """The shared engine as one worker sees it: the worker's close() gives it back."""
+    """The shared engine as one worker sees it (a ModelEngine): the worker's close() gives it
+    back; abort() (a window closing on a hung engine) retires it for good."""
 
     def __init__(self, owner: SharedEngine, engine: EngineProcess) -> None:
         self._owner, self._engine = owner, engine
@@ -75,11 +76,20 @@ class EngineLoan:
         self._returned = False
 
     def start(self) -> None:
-        if self._engine.pid is None:  # it crashed since: a new process, as run() would
+        if not self._engine.ready:  # it crashed or was interrupted since: a new process
             self._engine.start()
 
-    def run(self, image, model):
-        return self._engine.run(image, model)
+    def run(self, image, model, focus=None):
+        return self._engine.run(image, model, focus)
+
+    def summary(self):
+        return self._engine.summary()
+
+    def idle(self) -> None:
+        self._engine.idle()
+
+    def interrupt(self) -> None:
+        self._engine.interrupt()
 
     def abort(self) -> None:
         self._aborted = True
@@ -88,9 +98,14 @@ class EngineLoan:
     def close(self) -> None:
         if not self._returned:
             self._returned = True
+            self._engine.on_silence = None
             if self._aborted:
                 self._engine.close()
             self._owner.give_back(self._aborted)
+
+    @property
+    def ready(self) -> bool:
+        return self._engine.ready
 
     @property
     def pid(self) -> int | None:
@@ -105,8 +120,12 @@ class EngineLoan:
         return self._engine.import_seconds
 
     @property
-    def last_call_seconds(self) -> float:
-        return self._engine.last_call_seconds
+    def on_silence(self):
+        return self._engine.on_silence
+
+    @on_silence.setter
+    def on_silence(self, callback) -> None:
+        self._engine.on_silence = callback
 
 
 SHARED_ENGINE = SharedEngine()

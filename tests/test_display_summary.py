@@ -71,15 +71,3 @@ def test_sampled_histograms_still_count_every_pixel(shape):
                            range=(float(values.min()), float(values.max())))
     assert np.abs(counts - want).max() <= 0.05 * want.max()  # the same shape, estimated
     assert summarize(np.zeros((1, 1_000_000), np.float32)).counts.sum() == 1_000_000
-def test_channel_ranges_are_numpys_per_channel_min_and_max():
-    from engine.images.display import channel_ranges
-
-    rng = np.random.default_rng(2)
-    for shape in ((1, 510, 510, 8), (1, 3, 5, 2), (1, 1, 1, 1), (1, 33, 31, 16)):
-        output = rng.normal(size=shape).astype(np.float32)
-        minimums, maximums = channel_ranges(output)
-        np.testing.assert_array_equal(minimums, output.min(axis=(0, 1, 2)))
-        np.testing.assert_array_equal(maximums, output.max(axis=(0, 1, 2)))
-        assert minimums.dtype == np.float64
-    empty = channel_ranges(np.zeros((1, 0, 4, 3), np.float32))
-    assert empty[0].tolist() == [0, 0, 0] and empty[1].tolist() == [0, 0, 0]

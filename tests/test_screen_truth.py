@@ -6,7 +6,7 @@ import html
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QSpinBox
 
 from engine.images.loading import from_array
@@ -138,7 +138,11 @@ def readout_value(panel) -> float | None:
 
 
 def hover(qtbot, panel, row, col) -> None:
-    qtbot.mouseMove(panel.plot.viewport(), viewport_pos(panel, row, col))
+    """Zooming onto each pixel puts every one at the same screen point: the cursor leaves it
+    first, or Qt sees no move."""
+    target = viewport_pos(panel, row, col)
+    qtbot.mouseMove(panel.plot.viewport(), target + QPoint(9, 9))
+    qtbot.mouseMove(panel.plot.viewport(), target)
     qtbot.waitUntil(lambda: panel.readout.text().startswith(f"row {row}, column {col}:"),
                     timeout=5000)
 

@@ -170,9 +170,11 @@ class KerasModelRunner:
             self._input_source = pixels
         return self.run_input(model, outs)
 
-    def run_input(self, model: ModelSpec, outs: list[np.ndarray] | None = None
-                  ) -> list[np.ndarray]:
-        """Like ``run``, on the image given last to ``set_input``."""
+    def run_input(self, model: ModelSpec, outs: list[np.ndarray] | None = None,
+                  copy: bool = True) -> list[np.ndarray]:
+        """Like ``run``, on the image given last to ``set_input``. ``copy=False`` (without
+        ``outs``) returns the output tensors' own memory (not to be written), valid until the
+        next run: the engine process copies it into shared memory itself."""
         if self._input_tensor is None:
             raise LayerSpecError("There is no input image yet.")
         model.check(self._input_shape)
@@ -189,7 +191,7 @@ class KerasModelRunner:
         for index, tensor in enumerate(self._outputs):
             output = np.asarray(tensor)  # the tensor's own memory, no copy (TensorFlow on CPU)
             if outs is None:
-                results.append(np.array(output, dtype=np.float32))  # the caller's own copy
+                results.append(np.array(output, dtype=np.float32) if copy else output)
                 self._written.pop(index, None)
                 continue
             # A layer before the first recomputed one already sits in its ``outs`` array when

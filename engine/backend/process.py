@@ -5,10 +5,18 @@ would freeze a window importing it on a thread. In a separate process it cannot 
 window's interpreter at all, and a crash inside TensorFlow ends only this process.
 
 The window side (``EngineProcess``) owns every shared-memory block: one holding the input
-image, one the output is written into. The engine side only attaches to them. Requests and
-replies are small pickled messages over a pipe; the arrays never travel through it. The
-process is started with the ``spawn`` method, so it behaves the same on Linux, macOS,
-Windows and in a PyInstaller bundle (which must call ``multiprocessing.freeze_support()``).
+image, and each layer's output blocks, kept across edits of the same shape. Outputs are shown
+straight from their blocks; a block goes back to the engine only when nothing refers to it
+any more (engine/backend/shared_arrays.py). When shared memory is short, arrays travel through
+the pipe instead, and the user is told why. Requests and replies are the typed messages of
+engine/backend/protocol.py; the engine's side is engine/backend/serve.py. The process is
+started with the ``spawn`` method, so it behaves the same on Linux, macOS, Windows and in a
+PyInstaller bundle (which must call ``multiprocessing.freeze_support()``).
+
+Faults: an engine found dead before a request is started again and computes it; one that dies
+during a request is reported (EngineStopped) with how it ended; one that does not answer
+within ``call_timeout_s`` is reported through ``on_silence`` and waited for until
+``interrupt`` ends it; running out of memory is EngineOutOfMemory, with the sizes.
 """
 
 from __future__ import annotations
@@ -17,107 +25,60 @@ import contextlib
 import multiprocessing
 import os
 import threading
-import time
-import traceback
-from multiprocessing import shared_memory
+from collections.abc import Callable
 
 import numpy as np
 
+from engine.backend.protocol import (
+    BlockRef,
+    Computed,
+    EngineOutOfMemory,
+    EngineOutputs,
+    EngineStopped,
+    EngineUnavailable,
+    Failed,
+    LoadFailed,
+    OutOfMemory,
+    PipeArray,
+    Ready,
+    Refused,
+    RunModel,
+    Stop,
+    Summarized,
+    describe_exit,
+    describe_image,
+    describe_output,
+    one_line,
+)
+from engine.backend.serve import serve
+from engine.backend.shared_arrays import BlockPool, OwnedBlock, SharedMemoryShort
 from engine.images.loading import LoadedImage
 from engine.model.errors import LayerSpecError
 from engine.model.network import ModelSpec
 
-#: How long the window waits for a reply before declaring the engine stuck (first call
-#: includes TensorFlow's import).
-START_TIMEOUT_S = 300.0
+__all__ = ["EngineProcess", "EngineStopped", "EngineUnavailable", "EngineOutOfMemory",
+           "call_timeout_s", "engine_mode", "prestart", "start_early"]
+
+#: How long the window waits for TensorFlow to load in a new engine process.
+START_TIMEOUT_S = 180.0
+#: How long one answer may take before the engine counts as not answering: this much, plus
+#: CALL_SECONDS_PER_MAC for every multiply-add of the model (a pessimistic 1e9 a second) and
+#: CALL_SECONDS_PER_BYTE for every byte that moves (a new image, the outputs).
+CALL_TIMEOUT_S = 5.0
+CALL_SECONDS_PER_MAC = 1e-9
+CALL_SECONDS_PER_BYTE = 5e-9
+#: How long closing waits for the engine process to leave on its own.
+CLOSE_WAIT_S = 5.0
 
 
-class EngineStopped(RuntimeError):
-    """The engine process ended (crashed or was killed); the next request starts a new one."""
-
-
-# -- the engine side (runs in the child process) -------------------------------------------
-def _attach(name: str, shape: tuple[int, ...]) -> tuple[shared_memory.SharedMemory, np.ndarray]:
-    # Attaching registers the name with the resource tracker the window's process shares
-    # with us (spawn hands it down); the window unlinks it, which unregisters it once.
-    block = shared_memory.SharedMemory(name=name)
-    return block, np.ndarray(shape, np.float32, buffer=block.buf)
-
-
-def serve(connection) -> None:
-    """The engine loop: import Keras, say so, then answer requests until told to stop."""
-    started = time.perf_counter()
-    try:
-        from engine.backend.keras_model import KerasModelRunner
-
-        runner = KerasModelRunner()
-    except BaseException as exc:  # any import failure is reported, not raised
-        connection.send(("failed", f"{type(exc).__name__}: {exc}"))
-        return
-    connection.send(("ready", time.perf_counter() - started))
-    input_name = None
-    outputs: list[tuple[str, shared_memory.SharedMemory, np.ndarray]] = []
-    while True:
-        try:
-            message = connection.recv()
-        except EOFError:  # the window is gone
-            return
-        if message[0] == "stop":
-            return
-        _, (in_name, in_shape), out_refs, model = message
-        started = time.perf_counter()
-        try:
-            if in_name != input_name:
-                _read_input(runner, in_name, in_shape)
-                input_name = in_name
-            if [(name, tuple(shape)) for name, shape in out_refs] != [
-                    (name, array.shape) for name, _, array in outputs]:
-                for _, block, _ in outputs:
-                    _close(block)
-                outputs = [(name, *_attach(name, tuple(shape))) for name, shape in out_refs]
-            runner.run_input(model, outs=[array for _, _, array in outputs])
-            connection.send(("ok", (time.perf_counter() - started, runner.last_call_seconds)))
-            if not connection.poll(0):  # idle: make the next weight edit cheaper
-                runner.compile_current()
-        except LayerSpecError as exc:
-            connection.send(("spec", str(exc)))
-        except Exception as exc:  # reported to the window; the loop goes on
-            connection.send(("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
-
-
-def _read_input(runner, name: str, shape: tuple[int, ...]) -> None:
-    """Hand the image to the runner (TensorFlow copies it) and let go of the block, so the
-    image is held once here, not twice."""
-    block, pixels = _attach(name, tuple(shape))
-    try:
-        runner.set_input(pixels)
-    finally:
-        del pixels
-        _close(block)
-
-
-def _close(block: shared_memory.SharedMemory | None) -> None:
-    if block is not None:
-        block.close()
-
-
-# -- the window side -------------------------------------------------------------------------
-class _SharedArray:
-    """A float32 array in a shared-memory block this process created (and will unlink)."""
-
-    def __init__(self, shape: tuple[int, ...]) -> None:
-        nbytes = max(int(np.prod(shape)) * 4, 1)
-        self.block = shared_memory.SharedMemory(create=True, size=nbytes)
-        self.array = np.ndarray(shape, np.float32, buffer=self.block.buf)
-
-    @property
-    def ref(self) -> tuple[str, tuple[int, ...]]:
-        return self.block.name, self.array.shape
-
-    def release(self) -> None:
-        del self.array
-        self.block.close()
-        self.block.unlink()
+def call_timeout_s(input_shape: tuple[int, ...], model: ModelSpec) -> float:
+    """When a reply for ``model`` on this input is overdue (see CALL_TIMEOUT_S)."""
+    macs, moved = 0, int(np.prod(input_shape)) * 4
+    for spec, out in zip(model.layers, model.output_shapes(input_shape)):
+        kernel = getattr(spec, "weights_shape", (1, 1, 1, 1))
+        macs += int(np.prod(out)) * int(np.prod(kernel[:3]))  # taps: kh * kw * C
+        moved += int(np.prod(out)) * 4
+    return CALL_TIMEOUT_S + macs * CALL_SECONDS_PER_MAC + moved * CALL_SECONDS_PER_BYTE
 
 
 _prestarted: tuple | None = None
@@ -157,137 +118,311 @@ def _adopt_or_launch() -> tuple:
     return launched or _launch()
 
 
+class _DeadBeforeSend(Exception):
+    """The process had already ended when a request was about to go out."""
+
+
 class EngineProcess:
     """``run(image, model)`` like KerasModelRunner, computed in the engine process."""
 
     def __init__(self, start: bool = True) -> None:
         self._process = None
         self._pipe = None
-        self._input: _SharedArray | None = None
-        self._input_source: np.ndarray | None = None
-        self._input_name = ""
-        self._outputs: list[_SharedArray] = []
+        self._pool = BlockPool()
+        self._input: OwnedBlock | None = None  # a new image's block, until the engine read it
+        self._engine_image: tuple[np.ndarray, int] | None = None  # pixels the engine holds
+        self._image_ids = 0
+        self._told_short = False  # the user knows arrays go through the pipe
+        self._summary_due = False  # a Summarized reply is on its way
         self.import_seconds: float | None = None  # TensorFlow + Keras import, in the process
-        self.last_call_seconds = 0.0  # the bare ``layer(x)`` inside the last convolve
-        self._aborted = False
+        self.last_call_seconds = 0.0  # the bare ``layer(x)`` inside the last run
+        self.on_silence: Callable[[float], None] | None = None  # called when a reply is late
+        self._aborted = False  # closing: nothing starts again
+        self._interrupted = False  # interrupt(): the current call or start ends now
         self.starting = False  # launching the process and waiting for Keras to load there
         if start:
             self.start()
 
+    # -- life ------------------------------------------------------------------------------
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    @property
+    def ready(self) -> bool:
+        process = self._process
+        return (not self.starting and process is not None and self._pipe is not None
+                and process.is_alive())
+
     def start(self) -> None:
         """Start (or adopt) the process and wait until Keras has loaded there.
 
-        Raises EngineStopped with the reason if it could not load."""
-        self.starting = True
+        Raises EngineUnavailable if Keras cannot be imported, EngineStopped if the process
+        ended (or did not finish loading in START_TIMEOUT_S)."""
+        if self._aborted:
+            raise EngineStopped("The Keras engine was stopped: the window is closing.")
+        if self._process is not None:
+            self._lost()
+        self.starting, self._interrupted = True, False
         try:
             self._process, self._pipe = _adopt_or_launch()
             if self._aborted:  # abort() came while the process was being launched
                 self._process.kill()
-            self._input_source = None  # a new process has no input yet
-            kind, detail = self._receive(START_TIMEOUT_S)
+            self._engine_image = None  # a new process has no image yet
+            reply = self._reply_within(START_TIMEOUT_S, "while TensorFlow was loading")
         finally:
             self.starting = False
-        if kind != "ready":
-            self.close()
-            raise EngineStopped(detail)
-        self.import_seconds = detail
+        if isinstance(reply, LoadFailed):
+            self._lost()
+            raise EngineUnavailable(reply.reason)
+        if not isinstance(reply, Ready):
+            self._lost()
+            raise EngineStopped(f"The Keras engine sent {type(reply).__name__} while loading.")
+        self.import_seconds = reply.import_seconds
 
     def abort(self) -> None:
         """Kill the process now, from any thread (closing the window while TensorFlow is
         still loading); a ``start`` waiting for it raises EngineStopped at once."""
         self._aborted = True
+        self.interrupt()
+
+    def interrupt(self) -> None:
+        """From any thread: kill the process, which ends a call or a start that waits for it
+        (EngineStopped); the next ``run`` starts a new one."""
+        self._interrupted = True
         process = self._process
         if process is not None and process.is_alive():
             process.kill()
 
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
+    def idle(self) -> None:
+        """The engine traces its layer call by itself as soon as it is idle."""
 
-    def run(self, image: LoadedImage | np.ndarray, model: ModelSpec) -> list[np.ndarray]:
-        """Every layer's output, float32 (1, H, W, C) each, owned by the caller.
+    def close(self) -> None:
+        """Stop the process and free the shared memory; never raises."""
+        process, pipe = self._process, self._pipe
+        self._process, self._pipe = None, None
+        try:
+            if pipe is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    pipe.send(Stop())
+            if process is not None:
+                process.join(CLOSE_WAIT_S)
+                if process.is_alive():
+                    process.kill()
+                    process.join(CLOSE_WAIT_S)
+            if pipe is not None:
+                pipe.close()
+        except (OSError, ValueError, AssertionError):
+            pass
+        self._release_input()
+        self._pool.close()
+        self._engine_image = None
 
-        Raises LayerSpecError for settings Keras refuses, EngineStopped if the process died
-        (the next call starts a new one) and RuntimeError for any other engine fault."""
+    # -- computing -------------------------------------------------------------------------
+    def run(self, image: LoadedImage | np.ndarray, model: ModelSpec,
+            focus: tuple[int, int] | None = None) -> EngineOutputs:
+        """Every layer's output (read-only float32 (1, H, W, C) arrays) with each map's range;
+        ``focus`` (layer, filter): that map's histogram follows (``summary``).
+
+        Raises LayerSpecError for settings Keras refuses, EngineOutOfMemory when the input or
+        an output does not fit, EngineStopped if the process died during the request and
+        RuntimeError (one line; ``.detail`` holds the engine's traceback) for any other
+        fault. An engine found dead before the request is started again first."""
         pixels = image.pixels if isinstance(image, LoadedImage) else np.asarray(image)
         input_shape = (1, pixels.shape[0], pixels.shape[1],
                        1 if pixels.ndim == 2 else pixels.shape[2])
         model.check(input_shape)
-        if self._pipe is None:
+        if not self.ready:
             self.start()
-        input_ref = self._share_input(pixels)
-        shapes = [tuple(shape) for shape in model.output_shapes(input_shape)]
-        if [out.array.shape for out in self._outputs] != shapes:
-            self._release_outputs()
-            self._outputs = [_SharedArray(shape) for shape in shapes]
         try:
-            self._pipe.send(("run", input_ref, [out.ref for out in self._outputs], model))
-        except (BrokenPipeError, OSError) as exc:
-            self._lost()
-            raise EngineStopped("The engine process stopped; it restarts on the next "
-                                "edit.") from exc
-        kind, detail = self._receive(START_TIMEOUT_S)
-        if kind == "ok":
-            self.last_call_seconds = detail[1]
-            self._release_input_block()  # the engine has its own copy of the image now
-            return [out.array.copy() for out in self._outputs]
-        if kind == "spec":
-            raise LayerSpecError(detail)
-        raise RuntimeError(detail)
+            return self._run(pixels, input_shape, model, focus)
+        except _DeadBeforeSend:
+            self.start()
+            return self._run(pixels, input_shape, model, focus)
 
-    def _release_outputs(self) -> None:
-        for out in self._outputs:
-            out.release()
-        self._outputs = []
+    def summary(self) -> Summarized | None:
+        """The histogram the last ``run``'s focus asked for, as soon as the engine sends it
+        (it computes it after its answer, while the window paints); None if not asked for or
+        the engine stopped meanwhile (the next ``run`` finds that out)."""
+        if not self._summary_due:
+            return None
+        self._summary_due = False
+        try:
+            reply = self._reply_within(CALL_TIMEOUT_S, "while summarizing this output",
+                                       late=True, report=False)
+        except EngineStopped:
+            return None
+        return reply if isinstance(reply, Summarized) else None
 
-    def _share_input(self, pixels: np.ndarray) -> tuple[str, tuple[int, ...]]:
-        """The image's block name and shape. Only a new image is copied into shared memory;
-        the engine reads it once, so the block is freed after the first answer and later
-        requests only repeat its name (the engine keeps its own copy)."""
-        if pixels is not self._input_source:
-            self._release_input_block()
-            self._input = _SharedArray(pixels.shape)
-            np.copyto(self._input.array, pixels, casting="unsafe")
-            self._input_source = pixels
-            self._input_name = self._input.block.name
-        return self._input_name, tuple(pixels.shape)
+    def _run(self, pixels: np.ndarray, input_shape: tuple[int, ...], model: ModelSpec,
+             focus: tuple[int, int] | None) -> EngineOutputs:
+        self.summary()  # one still on its way belongs to the last request: read past it
+        shapes = [tuple(shape) for shape in model.output_shapes(input_shape)]
+        if focus is not None and not (0 <= focus[0] < len(shapes)
+                                      and 0 <= focus[1] < shapes[focus[0]][3]):
+            focus = None
+        self._pool.want(shapes)
+        notes: list[str] = []
+        blocks: list[OwnedBlock | None] = []
+        try:
+            image_ref = self._image_ref(pixels, notes)
+            image_id = self._image_ids if image_ref is not None else self._engine_image[1]
+            blocks = [self._output_block(shape, notes) for shape in shapes]
+            request = RunModel(model, input_shape, image_id, image_ref,
+                               tuple(b.ref if b is not None else None for b in blocks),
+                               self._pool.forgotten(), focus)
+            self._send(request)
+            reply = self._reply_within(call_timeout_s(input_shape, model),
+                                       "while computing this output", late=True)
+        except EngineOutOfMemory as exc:
+            self._give_back(blocks)
+            self._pool.want([])  # keep no blocks of a size that does not fit
+            raise EngineOutOfMemory(_memory_message(pixels.shape, shapes, str(exc))) from exc
+        except BaseException:
+            self._give_back(blocks)
+            raise
+        finally:
+            self._release_input()  # the engine has its own copy of the image now (or failed)
+        if not isinstance(reply, Computed):
+            self._give_back(blocks)
+            if isinstance(reply, OutOfMemory):
+                self._pool.want([])  # keep no blocks of a size that does not fit
+            self._engine_image = None  # sent again with the next request
+            raise _reply_error(reply, pixels.shape, shapes)
+        if image_ref is not None:
+            self._engine_image = (pixels, image_id)
+        self._summary_due = focus is not None
+        self.last_call_seconds = reply.layer_seconds
+        arrays = []
+        for block, inline in zip(blocks, reply.arrays):
+            if block is not None:
+                arrays.append(self._pool.lease(block))
+            else:
+                inline.flags.writeable = False
+                arrays.append(inline)
+        notice = self._transport_notice(notes)
+        return EngineOutputs(tuple(arrays), reply.minimums, reply.maximums,
+                             reply.layer_seconds, reply.store_seconds, notice)
 
-    def _release_input_block(self) -> None:
+    def _image_ref(self, pixels: np.ndarray, notes: list[str]) -> BlockRef | PipeArray | None:
+        """None when the engine holds these pixels; else a new block (or the pipe) for them.
+        The engine reads the image once, so its block is freed after the answer."""
+        if self._engine_image is not None and self._engine_image[0] is pixels:
+            return None
+        self._image_ids += 1
+        try:
+            self._input = OwnedBlock(pixels.shape)
+        except SharedMemoryShort as exc:
+            notes.append(str(exc))
+            return PipeArray(np.ascontiguousarray(pixels, np.float32))
+        target = self._input.writable()
+        np.copyto(target, pixels, casting="unsafe")
+        del target
+        return self._input.ref
+
+    def _output_block(self, shape: tuple[int, ...], notes: list[str]) -> OwnedBlock | None:
+        try:
+            return self._pool.take(shape)
+        except SharedMemoryShort as exc:
+            notes.append(str(exc))
+            return None
+
+    def _transport_notice(self, notes: list[str]) -> str:
+        """One line when arrays start going through the pipe (not again for every edit)."""
+        if not notes or self._told_short:
+            self._told_short = bool(notes)
+            return ""
+        self._told_short = True
+        return (f"Shared memory is short ({notes[0]}), so arrays go between ConvScope and its "
+                f"engine through a pipe instead, which is slower (in a container, give it "
+                f"more: docker run --shm-size=1g).")
+
+    def _give_back(self, blocks: list[OwnedBlock | None]) -> None:
+        for block in blocks:
+            if block is not None:
+                self._pool.give_back(block)
+
+    def _release_input(self) -> None:
         if self._input is not None:
             self._input.release()
             self._input = None
 
-    def _receive(self, timeout: float):
+    # -- the pipe --------------------------------------------------------------------------
+    def _send(self, request: RunModel) -> None:
         try:
-            if not self._pipe.poll(timeout):
-                raise EOFError
-            return self._pipe.recv()
+            self._pipe.send(request)
+        except OSError as exc:  # BrokenPipeError: the engine had already ended
+            raise _DeadBeforeSend() from exc
+
+    def _reply_within(self, timeout: float, doing: str, late: bool = False,
+                      report: bool = True):
+        """The next reply. ``late``: after ``timeout`` tell ``on_silence`` (if ``report``)
+        and keep waiting (``interrupt`` ends the wait); else give up after ``timeout``."""
+        pipe = self._pipe
+        try:
+            if not pipe.poll(timeout):
+                if not late:
+                    self._lost()
+                    raise EngineStopped(f"The Keras engine did not finish loading TensorFlow "
+                                        f"in {timeout:.0f} s.")
+                if report and self.on_silence is not None:
+                    self.on_silence(timeout)
+                while not pipe.poll(0.5):
+                    pass  # a killed process makes the pipe readable (end of file)
+            return pipe.recv()
         except (EOFError, OSError) as exc:
-            code = self._process.exitcode if self._process is not None else None
+            code = self._exitcode()
+            interrupted = self._interrupted
             self._lost()
-            raise EngineStopped(f"The engine process stopped (exit code {code}); it "
-                                f"restarts on the next edit.") from exc
+            if interrupted:
+                raise EngineStopped("The Keras engine was stopped.") from exc
+            raise EngineStopped(f"The Keras engine process {describe_exit(code)} "
+                                f"{doing}.") from exc
+
+    def _exitcode(self) -> int | None:
+        process = self._process
+        if process is None:
+            return None
+        process.join(1.0)  # it has closed its end of the pipe: its exit code is moments away
+        return process.exitcode
 
     def _lost(self) -> None:
-        if self._process is not None:
-            if self._process.is_alive():
-                self._process.kill()
-            self._process.join(5)  # reap it: no zombie left behind
+        process, pipe = self._process, self._pipe
         self._process, self._pipe = None, None
+        self._engine_image, self._summary_due = None, False
+        if process is not None:
+            with contextlib.suppress(OSError, ValueError, AssertionError):
+                if process.is_alive():
+                    process.kill()
+                process.join(CLOSE_WAIT_S)  # reap it: no zombie left behind
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()
 
-    def close(self) -> None:
-        """Stop the process and free the shared memory."""
-        if self._pipe is not None:
-            with contextlib.suppress(BrokenPipeError, OSError):
-                self._pipe.send(("stop",))
-            self._process.join(5)
-            if self._process.is_alive():
-                self._process.kill()
-            self._pipe.close()
-        self._process, self._pipe = None, None
-        self._release_input_block()
-        self._release_outputs()
-        self._input_source = None
+
+def _reply_error(reply, image_shape: tuple[int, ...], shapes: list[tuple[int, ...]]
+                 ) -> Exception:
+    """The exception a reply other than Computed stands for."""
+    if isinstance(reply, Refused):
+        return LayerSpecError(reply.message)
+    if isinstance(reply, OutOfMemory):
+        error = EngineOutOfMemory(_memory_message(image_shape, shapes, reply.reason))
+        error.detail = reply.detail
+        return error
+    if isinstance(reply, Failed):
+        error = RuntimeError(reply.message)
+        error.detail = reply.detail
+        return error
+    return RuntimeError(f"The Keras engine answered {type(reply).__name__}.")
+
+
+def _memory_message(image_shape: tuple[int, ...], shapes: list[tuple[int, ...]],
+                    reason: str) -> str:
+    """One line: what did not fit, how big, and what stays."""
+    largest = max(shapes, key=lambda shape: int(np.prod(shape)))
+    return (f"Not enough memory for this {describe_image(image_shape)} image and its "
+            f"{describe_output(largest)} output: {one_line(reason)}. The last output stays; "
+            f"a smaller image or fewer filters will fit.")
 
 
 def engine_mode() -> str:

@@ -70,37 +70,6 @@ def abs_lut(size: int = LUT_SIZE) -> np.ndarray:
     return np.repeat(gray[:, None], 3, axis=1).astype(np.uint8)
 
 
-#: Rows folded into one for ``channel_ranges``: long contiguous inner loops instead of C.
-_FOLD = 1024
-
-
-def _fold(reduce, rows: np.ndarray) -> np.ndarray:
-    """``reduce`` (np.minimum or np.maximum) over axis 0 of (N, C) rows, N folded into long
-    contiguous rows first: NumPy reduces an (N, 8) array along N about 40x slower than the
-    same values laid out (N / 1024, 8 * 1024)."""
-    count, channels = rows.shape
-    whole = count // _FOLD * _FOLD
-    parts = []
-    if whole:
-        folded = reduce.reduce(rows[:whole].reshape(-1, _FOLD * channels), axis=0)
-        parts.append(reduce.reduce(folded.reshape(_FOLD, channels), axis=0))
-    if whole < count:
-        parts.append(reduce.reduce(rows[whole:], axis=0))
-    return reduce.reduce(np.stack(parts), axis=0)
-
-
-def channel_ranges(output: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every channel's exact (minimums, maximums) of a (1, H, W, C) output, as float64 (zeros
-    for an empty one): one feature map's range per filter."""
-    channels = output.shape[-1]
-    if output.size == 0:
-        zeros = np.zeros(channels)
-        return zeros, zeros
-    rows = np.ascontiguousarray(output).reshape(-1, channels)
-    return (_fold(np.minimum, rows).astype(np.float64),
-            _fold(np.maximum, rows).astype(np.float64))
-
-
 def levels_for_range(minimum: float, maximum: float,
                      mode: str) -> tuple[tuple[float, float], np.ndarray | None]:
     """(levels, lut) for ``mode`` given the output's range; lut None means plain gray. The
@@ -140,14 +109,19 @@ class ValueSummary:
         return levels_for_range(self.minimum, self.maximum, mode)
 
 
-def summarize(values: np.ndarray, bins: int = 128,
-              histogram_samples: int = 250_000) -> ValueSummary:
+def summarize(values: np.ndarray, bins: int = 128, histogram_samples: int = 250_000, *,
+              value_range: tuple[float, float] | None = None) -> ValueSummary:
     """Exact min and max; the histogram from every k-th row above ``histogram_samples``
     values, scaled by the rows there are over the rows sampled, so the heights still count
-    pixels (a short, wide output has fewer rows than k: all of them are counted)."""
+    pixels (a short, wide output has fewer rows than k: all of them are counted).
+    ``value_range``: the exact (min, max) when already known (the engine computes it while
+    storing the output), which saves two passes over every value."""
     if values.size == 0:
         return ValueSummary(0.0, 0.0, np.zeros(bins), np.linspace(-0.5, 0.5, bins + 1))
-    lo, hi = float(np.min(values)), float(np.max(values))
+    if value_range is None:
+        lo, hi = float(np.min(values)), float(np.max(values))
+    else:
+        lo, hi = float(value_range[0]), float(value_range[1])
     step = max(int(np.ceil(values.size / histogram_samples)), 1)
     sample = values[::step] if values.ndim >= 2 else values
     counts, edges = _uniform_histogram(sample, _non_empty(lo, hi), bins)

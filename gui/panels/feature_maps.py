@@ -43,7 +43,8 @@ def thumbnail(values: np.ndarray, levels, lut, longest: int = TILE_PX) -> QImage
         image = QImage(pixels.data, width, height, width, QImage.Format.Format_Grayscale8)
     else:
         image = QImage(pixels.data, width, height, 3 * width, QImage.Format.Format_RGB888)
-    return image.copy()  # detached from the NumPy buffer
+    # Its own memory, detached from the NumPy buffer, in the format Qt draws fastest.
+    return image.convertToFormat(QImage.Format.Format_RGB32)
 
 
 class MapTile(QWidget):

@@ -1,7 +1,7 @@
 """An image in a zoomable, pannable pyqtgraph view with the value under the cursor.
 
-Arrays go in row-major, C-contiguous float32 with explicit levels: pyqtgraph's fast path.
-Only as many pixels as the screen can show are turned into an 8-bit picture (see
+Arrays go in row-major float32 with explicit levels, as they are (a strided feature map is
+not copied). Only the pixels the screen shows are turned into an 8-bit picture (see
 ScreenImageItem), so a 16-megapixel output repaints as fast as a small one. The view inverts
 y (row 0 at the top, like the image file) and locks the aspect ratio so pixels stay square.
 
@@ -13,41 +13,182 @@ and the pixel axes appear only with an array to measure.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
 
 from engine.formatting import format_number
+from engine.images.display import to_uint8
 
 
 class ScreenImageItem(pg.ImageItem):
-    """An ImageItem that renders every n-th row and column when the view shows n image
-    pixels per screen pixel, and renders again when the zoom changes.
+    """An ImageItem that turns into an 8-bit picture only the pixels the screen shows: the
+    part of the image in view, one value per screen pixel, drawn 1:1.
 
-    ``image`` always stays the full array. Picking every n-th pixel is what Qt's drawImage
-    does anyway when it shrinks a picture, so what the screen shows is unchanged; only the
-    float-to-8-bit conversion of pixels nobody sees is skipped (pyqtgraph's own
-    autoDownsample averages blocks instead, which costs a pass over every value).
+    ``image`` always stays the full array (any strides: a feature map of a multi-filter
+    output is a strided view, never copied). Zoomed out, each screen pixel takes the image
+    pixel under its centre, which is what Qt's drawImage does anyway when it shrinks a
+    picture without smoothing, so what the screen shows is unchanged; only the conversion of
+    pixels nobody sees is skipped, and Qt no longer rescales the picture at each repaint.
+    Zoomed in, only the visible rows and columns are converted. A zoom or a pan renders
+    again when it changes which pixels are shown.
     """
 
     def __init__(self) -> None:
-        super().__init__(axisOrder="row-major", autoDownsample=True)
+        super().__init__(axisOrder="row-major")
+        self._plan: tuple | None = None  # what was rendered last: see _screen_plan
+        self._drawn = QRectF()  # where that picture goes, in image pixels
+        self._pixels: np.ndarray | None = None  # the memory of a picture made here
+        self._colours_key: bytes | None | int = 0  # which lookup table _colours_table is
+        self._colours_table: np.ndarray | None = None
+
+    def setImage(self, image=None, autoLevels=None, **kwargs) -> None:  # noqa: N802
+        if image is not None:
+            self._plan = None
+        super().setImage(image, autoLevels, **kwargs)
 
     def render(self) -> None:
         full = self.image
-        factors = self._computeDownsampleFactors() if full is not None else (1, 1)
-        if factors[0] is None:  # not on screen yet: let pyqtgraph say so
+        plan = self._screen_plan() if full is not None else None
+        if plan is None:  # not on screen yet: the whole image
+            self._drawn = QRectF(0, 0, full.shape[1], full.shape[0]) if full is not None \
+                else QRectF()
             return super().render()
-        cols, rows = factors
-        self.autoDownsample = False
-        if cols > 1 or rows > 1:
-            self.image = full[::rows, ::cols]
-        try:
-            super().render()
-        finally:
-            self.image, self.autoDownsample = full, True
-        self._lastDownsample = factors
+        rows, cols, drawn = plan
+        picture = _gather(full, rows, cols)
+        if not self._render_rgb32(picture):
+            try:
+                self.image = picture
+                super().render()
+            finally:
+                self.image = full
+        self._plan, self._drawn = _key(plan, full.shape), drawn
+
+    def _render_rgb32(self, picture: np.ndarray) -> bool:
+        """The picture as 32-bit RGB, the format Qt draws fastest, with the levels and the
+        lookup table (rounded as the PNG export rounds them). False where pyqtgraph's own
+        conversion must do it (per-channel levels, NaN to show transparent)."""
+        levels = None if self.levels is None else np.asarray(self.levels, np.float64)
+        if (levels is None or levels.shape != (2,) or picture.dtype.kind != "f"
+                or picture.ndim not in (2, 3) or levels[1] <= levels[0]
+                or (picture.ndim == 3 and picture.shape[2] != 3)
+                or np.isnan(picture.min())):
+            return False
+        steps = to_uint8(picture, (float(levels[0]), float(levels[1])))
+        if steps.ndim == 2:
+            pixels = self._colours()[steps]
+        else:
+            channels = steps.astype(np.uint32)
+            pixels = (0xFF000000 | channels[..., 0] << 16 | channels[..., 1] << 8
+                      | channels[..., 2]).astype(np.uint32)
+        pixels = np.ascontiguousarray(pixels)
+        height, width = pixels.shape
+        self._pixels = pixels  # the QImage reads this memory: keep it alive
+        self.qimage = QImage(pixels.data, width, height, 4 * width, QImage.Format.Format_RGB32)
+        self._renderRequired = False
+        self._unrenderable = False
+        return True
+
+    def _colours(self) -> np.ndarray:
+        """(256,) uint32 0xFFRRGGBB: the lookup table, or gray."""
+        lut = self.lut if isinstance(self.lut, np.ndarray) else None
+        key = None if lut is None else lut.tobytes()
+        if self._colours_key != key:
+            table = np.repeat(np.arange(256, dtype=np.uint32)[:, None], 3, axis=1) \
+                if lut is None else np.asarray(lut, np.uint32)[:, :3]
+            if len(table) != 256:  # another size: stretched over the 256 steps
+                table = table[np.linspace(0, len(table) - 1, 256).round().astype(int)]
+            self._colours_table = (0xFF000000 | table[:, 0] << 16 | table[:, 1] << 8
+                                   | table[:, 2]).astype(np.uint32)
+            self._colours_key = key
+        return self._colours_table
+
+    def paint(self, painter, *args) -> None:
+        if self.image is None:
+            return
+        if self._renderRequired:
+            self.render()
+            if self._unrenderable:
+                return
+        painter.drawImage(self._drawn, self.qimage)
+
+    def viewTransformChanged(self) -> None:  # noqa: N802 (pyqtgraph override)
+        if self.image is None:
+            return
+        plan = self._screen_plan()
+        if plan is None or _key(plan, self.image.shape) != self._plan:
+            self._renderRequired = True
+            self.update()
+
+    def _screen_plan(self):
+        """(rows, cols, drawn): the image's rows and columns to convert (slices, or index
+        arrays picking one per screen pixel) and the rectangle they cover; None when the
+        item is not on a screen yet."""
+        origin = self.mapToDevice(QPointF(0, 0))
+        across = self.mapToDevice(QPointF(1, 0))
+        down = self.mapToDevice(QPointF(0, 1))
+        view = self.getViewBox()
+        if origin is None or across is None or down is None or view is None:
+            return None
+        per_col = math.hypot(across.x() - origin.x(), across.y() - origin.y())
+        per_row = math.hypot(down.x() - origin.x(), down.y() - origin.y())
+        if per_col == 0 or per_row == 0:
+            return None
+        height, width = self.image.shape[:2]
+        seen = self.mapRectFromView(view.viewRect())
+        left, right = _span(seen.left(), seen.right(), width)
+        top, bottom = _span(seen.top(), seen.bottom(), height)
+        if right <= left or bottom <= top:  # out of view: one pixel keeps it renderable
+            left, right, top, bottom = 0, 1, 0, 1
+        rows = _pick(top, bottom, per_row)
+        cols = _pick(left, right, per_col)
+        if isinstance(rows, slice) != isinstance(cols, slice):  # one kind for indexing
+            rows, cols = _as_index(rows), _as_index(cols)
+        return rows, cols, QRectF(left, top, right - left, bottom - top)
+
+
+def _gather(full: np.ndarray, rows, cols) -> np.ndarray:
+    """full[rows, cols] for slices or index arrays, the fastest way for its memory layout:
+    two ``take`` along rows of contiguous values, one fancy index across strided ones (a
+    feature map of a multi-filter output)."""
+    if isinstance(rows, slice):
+        return full[rows, cols]
+    if full.strides[1] == full.itemsize:
+        return np.take(np.take(full, rows, axis=0), cols, axis=1)
+    return full[np.ix_(rows, cols)]
+
+
+def _key(plan, shape) -> tuple:
+    """What decides the picture: the rectangle, how many rows and columns, the image shape."""
+    rows, cols, drawn = plan
+    return (drawn.getRect(), _count(rows), _count(cols), shape)
+
+
+def _count(pick) -> int:
+    return pick.stop - pick.start if isinstance(pick, slice) else len(pick)
+
+
+def _span(low: float, high: float, size: int) -> tuple[int, int]:
+    """Whole image pixels from ``low`` to ``high`` (one more each side), inside 0..size."""
+    return max(0, math.floor(min(low, high)) - 1), min(size, math.ceil(max(low, high)) + 1)
+
+
+def _pick(start: int, stop: int, screen_per_pixel: float):
+    """The pixels start..stop as the screen shows them: all of them (a slice) when each
+    gets a screen pixel or more, else one per screen pixel (the one under its centre)."""
+    count = stop - start
+    shown = max(1, math.ceil(count * screen_per_pixel))
+    if shown >= count:
+        return slice(start, stop)
+    return start + ((np.arange(shown) + 0.5) * (count / shown)).astype(np.intp)
+
+
+def _as_index(pick) -> np.ndarray:
+    return np.arange(pick.start, pick.stop) if isinstance(pick, slice) else pick
 
 
 #: The frame around every image: one screen pixel wide at any zoom, gray on white and on
@@ -114,7 +255,7 @@ class ImagePanel(QWidget):
 
     def show_array(self, values: np.ndarray, levels: tuple[float, float]) -> None:
         first = self._values is None or self._values.shape[:2] != values.shape[:2]
-        self._values = np.ascontiguousarray(values, dtype=np.float32)
+        self._values = np.asarray(values, dtype=np.float32)  # a view stays a view
         self.image_item.setImage(self._values, levels=levels, autoLevels=False)
         if first:
             height, width = self._values.shape[:2]

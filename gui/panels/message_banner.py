@@ -3,15 +3,17 @@
 Nothing here blocks: the last good output stays on screen while a message is shown. A problem
 with the current settings outranks the engine's status. The strip never grows past two
 lines, whatever a message quotes (a megabyte pasted into a kernel cell): what does not fit
-is cut with "…", and the whole message, within reason, is in its tooltip.
+is cut with "…", and the whole message, within reason, is in its tooltip. A message may
+offer one action, a button at the banner's right end (Restart engine, when the engine is not
+answering).
 """
 
 from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QPushButton
 
 INFO_STYLE = "background: #e8f0fe; color: #1a3d7c; padding: 6px; border-radius: 3px;"
 PROBLEM_STYLE = "background: #fff4d6; color: #6b4500; padding: 6px; border-radius: 3px;"
@@ -49,9 +51,15 @@ def brief(text: str, limit: int = 160) -> str:
 
 
 class MessageBanner(QLabel):
+    actionTriggered = Signal()  # the banner's button was pressed
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("messageBanner")
+        self.action = QPushButton(self)
+        self.action.setObjectName("bannerAction")
+        self.action.hide()
+        self.action.clicked.connect(self.actionTriggered)
         self.setWordWrap(True)
         self.setTextFormat(Qt.TextFormat.PlainText)  # a quoted '<b>' stays text
         self._engine_status = LOADING_TEXT
@@ -93,6 +101,20 @@ class MessageBanner(QLabel):
     def clear_notice(self, *_changed) -> None:
         self.set_notice("")
 
+    def set_action(self, text: str) -> None:
+        """Offer a button labelled ``text`` at the right end ("" takes it away)."""
+        if text == self.action.text() and self.action.isHidden() == (not text):
+            return
+        self.action.setText(text)
+        self.action.adjustSize()
+        self.action.setHidden(not text)
+        self.setContentsMargins(0, 0, self.action.width() + 8 if text else 0, 0)
+        self._place_action()
+
+    def _place_action(self) -> None:
+        self.action.move(self.width() - self.action.width() - 4,
+                         max(0, (self.height() - self.action.height()) // 2))
+
     def _refresh(self) -> None:
         text = " ".join(t for t in (self._notice, self._problem) if t) or self._engine_status
         style = PROBLEM_STYLE if text != LOADING_TEXT and text else INFO_STYLE
@@ -133,4 +155,5 @@ class MessageBanner(QLabel):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
+        self._place_action()
         self._fit()

@@ -42,6 +42,7 @@ class OutputView(ImagePanel):
         self.state = state
         self.caption.setText("The output appears when the Keras engine has loaded.")
         self.result: ModelResult | None = None
+        self.stale_reason = ""  # why the output shown is not the table's ("" when it is)
         state.displayMappingChanged.connect(self._redraw)
         state.selectionChanged.connect(self._redraw)
         state.sharedScaleChanged.connect(self._redraw)
@@ -77,11 +78,18 @@ class OutputView(ImagePanel):
         name = f"{result.model.layer_names()[layer]} " if len(result.model) > 1 else ""
         word = "filter" if kind == "Conv2D" else "channel"
         title = f"{name}({kind}) output" if name else f"{kind} output"
-        self.title.setText(title + (f", {word} {filter_index}" if count > 1 else ""))
+        self.title.setText(title + (f", {word} {filter_index}" if count > 1 else "")
+                           + (f": NOT the table's settings ({self.stale_reason})"
+                              if self.stale_reason else ""))
         self.caption.setText(
             f"{which}rue values from {lo} to {hi}. Shown: {MAPPING_EXPLANATIONS[self.mapping]}"
             f"{'; one scale for all maps' if self.state.shared_scale and count > 1 else ''}; "
             f"the Display tab has other mappings. Computed in {result.seconds * 1000:.0f} ms.")
+
+    def mark_stale(self, reason: str) -> None:
+        """Say on the output itself that it is from earlier settings ("" when it is not)."""
+        self.stale_reason = reason
+        self._redraw()
 
     def show_engine_status(self, status: str) -> None:
         """Without an engine there is no output: the caption must not promise one."""
