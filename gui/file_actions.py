@@ -29,7 +29,8 @@ KERNEL_FILTER = "ConvScope kernel (*.json);;ImageJ text kernel (*.txt);;All file
 class FileActions:
     def __init__(self, state: AppState, pipeline: LivePipeline,
                  report: Callable[[str, bool], None],
-                 switch_color: Callable[[str, ModelSpec], bool]) -> None:
+                 switch_color: Callable[[str, ModelSpec, Callable[[bool], None]], bool]
+                 ) -> None:
         self.state = state
         self.pipeline = pipeline
         self.report = report  # (message, is_problem)
@@ -46,7 +47,10 @@ class FileActions:
         return True
 
     def load_kernel(self, path: str | Path) -> bool:
-        """Apply a kernel file; a malformed one is explained and changes nothing."""
+        """Apply a kernel file; a malformed one is explained and changes nothing. A kernel for
+        the other channel mode starts reloading the image (off the GUI thread) and is applied
+        with it; True then means the reload has started, and the status bar says when the
+        kernel is in force."""
         state = self.state
         try:
             spec = load_kernel_file(path, state.spec, state.selected_filter)
@@ -59,13 +63,17 @@ class FileActions:
                         True)
             return False
         wanted = "gray" if spec.channels == 1 else "rgb"
+        loaded = f"Loaded the kernel from {Path(path).name}"
         if state.selected_layer == 0 and wanted != state.color:
             model = with_input_channels(state.model, spec.channels)
-            if not self.switch_color(wanted, model.with_layer(0, spec)):
-                return False  # the switch said why; nothing changed
-        else:
-            state.set_spec(spec)
-        self.report(f"Loaded the kernel from {Path(path).name}", False)
+
+            def reloaded(ok: bool) -> None:
+                if ok and state.model.layers[0] == spec:  # not overtaken by a newer edit
+                    self.report(loaded, False)
+            # the switch says why if it cannot; nothing has changed then
+            return self.switch_color(wanted, model.with_layer(0, spec), reloaded)
+        state.set_spec(spec)
+        self.report(loaded, False)
         return True
 
     def export_png(self, path: str | Path, grid: bool = False) -> bool:

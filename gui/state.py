@@ -94,6 +94,7 @@ class AppState(QObject):
         """Switch the channel mode in one step: image and kernel change together, so no
         listener ever sees a 3-channel kernel with a 1-channel image."""
         self.color, self._image, self._model = color, image, model
+        self.selected_layer = min(self.selected_layer, len(model) - 1)  # (a lesson's model)
         self.colorChanged.emit(color)
         self.imageChanged.emit(image)
         self._after_model_change()

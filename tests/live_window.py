@@ -46,3 +46,9 @@ def edit_cell(win: MainWindow, row: int, col: int, text: str) -> None:
     """Type ``text`` into a kernel cell as a committed edit."""
     table = win.kernel_table
     table.model().setData(table.model().index(row, col), text)
+
+
+def wait_for_images(qtbot, win: MainWindow) -> None:
+    """Until the image the window was asked for (File > Open, drag and drop, the channel
+    mode, an undo, the lesson) has been read off the GUI thread and applied, or refused."""
+    qtbot.waitUntil(lambda: not win.images.busy, timeout=ENGINE_TIMEOUT_MS)

@@ -7,7 +7,14 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QLabel, QPushButton, QSpinBox, QTableWidget
 
 from tests.conftest import ASCENT, FACE
-from tests.live_window import ENGINE_TIMEOUT_MS, find, set_kernel, shown_output, wait_for_output
+from tests.live_window import (
+    ENGINE_TIMEOUT_MS,
+    find,
+    set_kernel,
+    shown_output,
+    wait_for_images,
+    wait_for_output,
+)
 from tests.numpy_reference import cross_correlate
 
 
@@ -96,6 +103,7 @@ def test_drop_an_image_file(qtbot, window, tmp_path):
     event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
     window.dropEvent(event)
+    wait_for_images(qtbot, window)
     assert window.state.image.name == "small.png"
     wait_for_output(qtbot, window, (3, 6))
 

@@ -17,7 +17,13 @@ from PySide6.QtWidgets import QFileDialog
 import engine.backend.keras_model
 from gui import MainWindow
 from tests.conftest import ASCENT, ROOT
-from tests.live_window import ENGINE_TIMEOUT_MS, edit_cell, open_window, shown_output
+from tests.live_window import (
+    ENGINE_TIMEOUT_MS,
+    edit_cell,
+    open_window,
+    shown_output,
+    wait_for_images,
+)
 from tests.numpy_reference import cross_correlate
 
 
@@ -179,6 +185,7 @@ def test_file_open_starts_in_the_configured_folder(qtbot, tmp_path, monkeypatch)
     open_action = next(a for a in window.menuBar().actions()[0].menu().actions()
                        if a.text().startswith("&Open image"))
     open_action.trigger()
+    wait_for_images(qtbot, window)
     assert asked[0][0] == str(tmp_path)
     assert "*.png" in asked[0][1] and "*.tif" in asked[0][1] and "*.webp" in asked[0][1]
     assert window.state.image.name == "lab.png"

@@ -12,7 +12,7 @@ from html import escape
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from engine.model.network import single_conv
+from engine.model.network import ModelSpec, single_conv
 from engine.teaching.lesson import LESSON_IMAGE, Lesson
 from gui.state import AppState
 
@@ -26,7 +26,7 @@ def as_html(text: str) -> str:
 
 
 class LessonPanel(QWidget):
-    def __init__(self, state: AppState, open_lesson_image: Callable[[], object],
+    def __init__(self, state: AppState, open_lesson_image: Callable[[ModelSpec], object],
                  parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("lessonPanel")
@@ -92,13 +92,15 @@ class LessonPanel(QWidget):
         """Apply step ``index``: its own changes on top of the current settings, or
         (``exact``) the lesson's settings for that step. Step 1 also opens the photo."""
         self.index = min(max(index, 0), len(self.lesson) - 1)
+        settings = self.lesson.exact_spec if exact else self.lesson.spec_for
+        model = single_conv(settings(self.index, self.state.model.layers[0]))
         image = self.state.image
         if self.index == 0 and (image is None or image.name != LESSON_IMAGE
                                 or image.channels != 1):
-            self.open_lesson_image()
-        settings = self.lesson.exact_spec if exact else self.lesson.spec_for
-        current = self.state.model.layers[0]
-        self.state.set_model(single_conv(settings(self.index, current)), selected_layer=0)
+            self.open_lesson_image(model)  # the photo is read off the GUI thread; the
+            # step's layer comes with it, in one step
+        else:
+            self.state.set_model(model, selected_layer=0)
         self.refresh()
 
     def refresh(self, *_changed) -> None:
