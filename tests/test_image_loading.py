@@ -10,6 +10,8 @@ that the decoding ran on another thread.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 
@@ -21,7 +23,7 @@ from PySide6.QtWidgets import QComboBox
 
 import gui.image_loader
 from engine.images.loading import ImageLoadError, load_image
-from tests.conftest import FACE
+from tests.conftest import FACE, ROOT
 from tests.live_window import ENGINE_TIMEOUT_MS, find, open_window, wait_for_images
 from tests.test_load_progress import photo
 
@@ -197,6 +199,36 @@ def test_closing_the_window_while_a_photo_loads(qtbot, photos, loader_threads):
     qtbot.wait(100)  # nothing arrives later
     assert window.state.image is before
 
+
+CLOSE_WHILE_LOADING = """
+import os, sys
+from PySide6.QtCore import QTimer
+from gui.app import start_window
+from gui.worker import stuck_workers
+app, window = start_window([sys.argv[1]])
+said = []
+def close_while_decoding(text, _fraction):
+    said.append(text)
+    if "decoding" in text and window.isVisible():
+        window.close()  # the last window: the application quits
+window.images.progressChanged.connect(close_while_decoding)
+QTimer.singleShot(120_000, app.quit)
+code = app.exec()
+print(window.state.image is None, any("decoding" in text for text in said), flush=True)
+if stuck_workers():
+    os._exit(code)
+sys.exit(code)
+"""
+
+
+def test_quitting_the_app_while_its_command_line_photo_loads(photos):
+    """``python main.py PHOTO`` closed while the photo is still being decoded: the process
+    ends cleanly (no traceback, no Qt abort) without showing the photo."""
+    result = subprocess.run([sys.executable, "-c", CLOSE_WHILE_LOADING, str(photos["rgb"])],
+                            capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]
+    assert "Traceback" not in result.stderr and "Destroyed while" not in result.stderr
 
 def test_the_channel_switch_and_its_undo_load_off_the_gui_thread(qtbot, photos,
                                                                  loader_threads, capsys,
