@@ -81,9 +81,9 @@ class ImageLoader(QObject):
         self._bridge.finished.connect(self._on_finished)
 
     @property
-    def thread_ident(self) -> int | None:
-        """The loader thread's id, once started (tests check the work ran there)."""
-        return self._thread.ident if self._thread else None
+    def thread(self) -> threading.Thread | None:
+        """The loader's thread, once started; it ends soon after ``close``."""
+        return self._thread
 
     def request(self, path: str | Path, color: str) -> int:
         """Load ``path`` as ``color``, superseding any request not yet answered."""

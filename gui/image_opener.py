@@ -73,11 +73,6 @@ class ImageOpener(QObject):
     def busy(self) -> bool:
         return self._target is not None
 
-    @property
-    def pending(self) -> ImageTarget | None:
-        """The image on its way, if any."""
-        return self._target
-
     # -- requests (all return at once) ------------------------------------------------------
     def open(self, path: str | Path, then: Callable[[bool], None] | None = None) -> None:
         """A new file, in the channel mode in force (or asked for)."""

@@ -193,7 +193,7 @@ def test_closing_the_window_while_a_photo_loads(qtbot, photos, loader_threads):
                     timeout=ENGINE_TIMEOUT_MS)
     window.close()
     assert not window.images.busy
-    thread = window.images.loader._thread
+    thread = window.images.loader.thread
     thread.join(ENGINE_TIMEOUT_MS / 1000)  # cancelled at its next step
     assert not thread.is_alive()
     qtbot.wait(100)  # nothing arrives later
