@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 PACKAGE_STAMP := $(VENV)/.package-installed
 
-.PHONY: setup run test lint bench clean package package-test icons
+.PHONY: setup run test lint bench clean package package-portable package-test icons
 
 setup: $(STAMP)
 
@@ -36,10 +36,24 @@ package: $(PACKAGE_STAMP)
 		packaging/convscope.spec
 	du -sh dist/ConvScope
 
-# Builds the bundle unless dist/ConvScope is newer than the sources, copies it away from the
-# source tree and runs its self-test and the lesson there.
-package-test: $(PACKAGE_STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -m slow tests/test_package.py
+# The lab bundle built inside a Debian 11 root (glibc 2.31): runs on Debian 11, Ubuntu 20.04,
+# RHEL 9 and newer. Needs root and debootstrap; see docs/lab-deployment.md.
+package-portable:
+	packaging/portable/build_portable.sh
+
+# Builds the portable bundle unless it is newer than the sources, fails if its glibc floor
+# rose above Debian 11's, then runs it copied away from the source tree and inside minimal
+# Debian 11 roots (build/roots/): self-test, the lesson, window starts offscreen and on Xvfb.
+GLIBC_TARGET := 2.31
+GLIBCXX_TARGET := 3.4.28
+LAB_ROOTS := build/roots
+package-test: $(PACKAGE_STAMP) package-portable
+	python3 packaging/glibc_floor.py dist/ConvScope --max-glibc $(GLIBC_TARGET) \
+		--max-glibcxx $(GLIBCXX_TARGET)
+	packaging/portable/make_root.sh lab $(LAB_ROOTS)/bullseye-lab
+	packaging/portable/make_root.sh bare $(LAB_ROOTS)/bullseye-bare
+	CONVSCOPE_LAB_ROOTS=$(LAB_ROOTS) QT_QPA_PLATFORM=offscreen $(PY) -m pytest -m slow \
+		tests/test_package.py
 
 # Redraws resources/icon.svg, icon-*.png and icon.ico (they are committed).
 icons: setup

@@ -6,15 +6,21 @@
 "inspector": the pixel inspector on the bottom-right output pixel of a 'same', stride-2
 layer (five padding zeros, the previous window dashed); "lesson": Help > Lesson, step 1;
 "correlation": the flipped kernel beside the one Keras uses; "filters": four filters from the
-filter bank and their feature maps.
+filter bank and their feature maps; "presentation": presentation mode at 200 % on the lesson's
+first step, the views linked (1600x1000: convert ... -crop 1600x1000+0+0); "predict": predict
+mode after strides (3, 3), the new shape hidden and a prediction typed in.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The pictures never depend on (or change) what this machine's window remembered.
+os.environ["CONVSCOPE_SETTINGS"] = os.path.join(tempfile.mkdtemp(), "settings.ini")
 
 from PySide6.QtCore import QTimer  # noqa: E402, TID251
 from PySide6.QtWidgets import QApplication  # noqa: E402, TID251
@@ -35,6 +41,18 @@ def arrange(window: MainWindow, scene: str) -> None:
         window.state.set_filter_count(4)
         window.kernel_controls.apply_preset(FILTER_BANK)
         window.state.select_filter(2)
+        return
+    if scene == "presentation":
+        window.resize(1600, 1000)
+        window.start_lesson()
+        window.classroom_state.set_presentation(True)
+        return
+    if scene == "predict":
+        window.classroom_state.set_predict_mode(True)
+        window.state.update_spec(strides=(3, 3))
+        form = window.classroom.predict_form
+        for axis, value in zip(("rows", "cols", "channels"), (171, 170, 1)):
+            form.boxes[axis].setValue(value)
         return
     if scene == "correlation":
         tabs.setCurrentWidget(tabs.correlation)

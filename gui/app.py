@@ -19,6 +19,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                                             "see 'convolve --help') and 'convscope --self-test' "
                                             "(checks an install, no display needed).")
     parser.add_argument("image", nargs="?", help="image to open (default: the ascent sample)")
+    parser.add_argument("--session", metavar="FILE",
+                        help="open a saved session (.convscope): its image, layer and view")
     return parser.parse_args(argv)
 
 
@@ -28,13 +30,19 @@ def start_window(argv: list[str]):
     from engine.backend.process import start_early
 
     start_early()  # no-op when main.py has already started it
+    from gui.system_check import qt_start_problem
+
+    problem = qt_start_problem()
+    if problem:  # e.g. "libGL.so.1 is missing: install libgl1 (Debian/Ubuntu) or ..."
+        print(f"ConvScope cannot start: {problem}", file=sys.stderr)
+        raise SystemExit(1)
     from PySide6.QtWidgets import QApplication
 
     from gui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     configure_application(app)
-    window = MainWindow(args.image)
+    window = MainWindow(args.image, session=args.session)
     window.show()
     return app, window
 

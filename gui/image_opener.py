@@ -45,6 +45,7 @@ class ImageTarget:
     then: list[Callable[[bool], None]] = field(default_factory=list)
     applied: bool = False
     image: LoadedImage | None = None
+    error: str = ""  # why it could not be read, when it could not
 
 
 class ImageOpener(QObject):
@@ -74,9 +75,13 @@ class ImageOpener(QObject):
         return self._target is not None
 
     # -- requests (all return at once) ------------------------------------------------------
-    def open(self, path: str | Path, then: Callable[[bool], None] | None = None) -> None:
-        """A new file, in the channel mode in force (or asked for)."""
-        self._request(replace(self._base(), path=str(path), new_file=True), then)
+    def open(self, path: str | Path, then: Callable[[bool], None] | None = None,
+             color: str | None = None, model: ModelSpec | None = None) -> None:
+        """A new file, in the channel mode in force (or asked for), or as ``color`` with
+        ``model`` (a session)."""
+        base = self._base()
+        self._request(replace(base, path=str(path), new_file=True, color=color or base.color,
+                              model=base.model if model is None else model), then)
 
     def reload(self, color: str, model: ModelSpec | None = None,
                then: Callable[[bool], None] | None = None) -> None:
@@ -87,6 +92,11 @@ class ImageOpener(QObject):
         """The lesson's photo, one channel, with the step's layer, in one step."""
         self._request(replace(self._base(), path=str(path), color="gray", model=model,
                               new_file=True), None)
+
+    @property
+    def last(self) -> ImageTarget | None:
+        """The target that finished last (its ``then`` callbacks may read it)."""
+        return self._last
 
     def target_path(self) -> str | None:
         """The file the window shows, or is opening."""
@@ -175,6 +185,7 @@ class ImageOpener(QObject):
         target = self._take(request_id)
         if target is None:
             return
+        target.error = message
         state = self.state
         if target.new_file:
             keep = " The previous image stays." if state.image is not None else ""

@@ -14,7 +14,6 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QSplitter,
@@ -28,9 +27,13 @@ from engine.kernels.presets import random_kernel
 from engine.model.conv import ConvSpec
 from engine.model.network import ModelSpec, single_conv
 from engine.storage.resources import default_sample, sample_paths
+from gui.classroom import Classroom
+from gui.classroom.layout import SIDE_MIN, SIDE_WIDTH, scroll_area
+from gui.classroom.menus import ClassroomMenus
 from gui.color_mode import ColorModeSwitch
 from gui.file_actions import FileActions
 from gui.image_opener import ImageOpener
+from gui.panels.banner_dock import BannerDock
 from gui.panels.code_panel import CodePanel
 from gui.panels.display_panel import DisplayPanel
 from gui.panels.explain_tabs import ExplainTabs
@@ -73,7 +76,7 @@ def _keys(text: str, standard: QKeySequence.StandardKey) -> list[QKeySequence]:
 
 class MainWindow(QMainWindow):
     def __init__(self, image_path: str | Path | None = None, seed: int | None = None,
-                 parent=None) -> None:
+                 parent=None, session: str | Path | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("ConvScope: a live Keras Conv2D")
         self.setAcceptDrops(True)
@@ -104,6 +107,9 @@ class MainWindow(QMainWindow):
         self.files = FileActions(self.state, self.pipeline, self._report,
                                  self.color_switch.switch)
         self._build_layout()
+        self.classroom = Classroom(self, self._report, IMAGE_FILTER)  # predict, quiz, sessions
+        self.classroom_state = self.classroom.state
+        self.quiz_panel = self.classroom.quiz_panel
         self._build_menus()
         self.statusBar().addPermanentWidget(self.load_progress)
         self.images.progressChanged.connect(self.load_progress.show_progress)
@@ -131,6 +137,7 @@ class MainWindow(QMainWindow):
         if self.settings.start_in_lesson and image_path is None:
             self.explain_tabs.start_lesson()
         self.resize(1280, 760)
+        self.classroom.start(session, image_path is not None)  # remembered scale, session
 
     # -- assembling -------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -144,6 +151,7 @@ class MainWindow(QMainWindow):
         views_and_tabs.addWidget(views)
         views_and_tabs.addWidget(self.explain_tabs)
         views_and_tabs.setSizes([440, 300])
+        self.views_and_tabs = views_and_tabs
 
         kernel_page = QWidget()
         kernel_layout = QVBoxLayout(kernel_page)
@@ -158,31 +166,39 @@ class MainWindow(QMainWindow):
         layer_layout.addStretch(1)
         self.side_tabs = QTabWidget()
         self.side_tabs.setObjectName("sideTabs")
-        self.side_tabs.addTab(kernel_page, "Kernel")
-        self.side_tabs.addTab(layer_page, "Layer")
+        self.kernel_page, self.layer_page = kernel_page, layer_page
+        self.side_tabs.addTab(scroll_area(kernel_page), "Kernel")  # large text scrolls
+        self.side_tabs.addTab(scroll_area(layer_page), "Layer")
         self.side_tabs.addTab(self.display_panel, "Display")
         self.side_tabs.addTab(self.code_panel, "Code")
         shape_box = QGroupBox("Shapes (Keras NHWC)")
         QVBoxLayout(shape_box).addWidget(self.shape_panel)
 
         side = QWidget()
-        side.setMinimumWidth(330)
-        side.setMaximumWidth(460)
+        side.setMinimumWidth(SIDE_MIN)  # content never widens it (see gui/classroom/layout.py)
+        self.side = side
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
         side_layout.addWidget(self.side_tabs, stretch=1)
         side_layout.addWidget(shape_box)
 
-        body = QHBoxLayout()
-        body.addWidget(views_and_tabs, stretch=1)
+        body = QSplitter(Qt.Orientation.Horizontal)  # the side keeps its width; drag to change
+        body.setObjectName("bodySplitter")
+        body.addWidget(views_and_tabs)
         body.addWidget(side)
+        body.setStretchFactor(0, 1)
+        body.setStretchFactor(1, 0)
+        body.setChildrenCollapsible(False)
+        body.setSizes([1280 - SIDE_WIDTH, SIDE_WIDTH])
+        self.body = body
         central = QWidget()
         layout = QVBoxLayout(central)
-        layout.addWidget(self.banner)
-        layout.addLayout(body, stretch=1)
+        layout.addWidget(body, stretch=1)
         self.setCentralWidget(central)
+        self.banner_dock = BannerDock(self.banner, views, central)  # over the views
 
     def _build_menus(self) -> None:
+        self.classroom_menus = ClassroomMenus(self, self.classroom)
         file_menu = self.menuBar().addMenu("&File")
         open_action = QAction("&Open image...", self)
         open_action.setShortcut(QKeySequence.StandardKey.Open)
@@ -193,6 +209,8 @@ class MainWindow(QMainWindow):
             action = QAction(path.stem, self)
             action.triggered.connect(lambda _checked=False, p=path: self.open_image(p))
             samples.addAction(action)
+        file_menu.addSeparator()
+        self.classroom_menus.file_items(file_menu)
         file_menu.addSeparator()
         for text, handler in (("&Load kernel...", self.files.ask_load_kernel),
                               ("Sa&ve kernel...", self.files.ask_save_kernel),
@@ -217,11 +235,14 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.redo_action)
         self._undo_keys = UndoKeysToHistory(self)
         self._undo_keys.watch_spinboxes(self)
+        self.classroom_menus.view_menu(self.menuBar().addMenu("&View"))
+        self.addToolBar(self.classroom_menus.toolbar())
         help_menu = self.menuBar().addMenu("&Help")
         lesson_action = QAction("&Lesson", self)
         lesson_action.setObjectName("lessonAction")
         lesson_action.triggered.connect(self.explain_tabs.start_lesson)
         help_menu.addAction(lesson_action)
+        self.classroom_menus.help_items(help_menu)
 
     def start_lesson(self) -> None:
         """The lesson panel at step 1 (the ascent photo, an untrained layer), returning once
@@ -287,6 +308,17 @@ class MainWindow(QMainWindow):
     def export_output_npy(self, path: str | Path) -> bool:
         return self.files.export_npy(path)
 
+    # -- sessions (File menu) -----------------------------------------------------------
+    def save_session(self, path: str | Path) -> bool:
+        """Everything a teacher prepares, as a .convscope file (see README "Sessions")."""
+        return self.classroom.sessions.save(path)
+
+    def open_session(self, path: str | Path) -> bool:
+        """Open a .convscope file and return when it is on screen (its image is read off the
+        GUI thread, the event loop runs meanwhile); a bad one changes nothing and the banner
+        says why."""
+        return self.classroom.sessions.open(path)
+
     def _report(self, message: str, problem: bool) -> None:
         if problem:  # a one-off refusal: a result arriving must not wipe it
             self.banner.set_notice(message)
@@ -310,5 +342,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self.images.close()  # a load in progress is abandoned, not waited for
+        self.classroom.remember()  # the text scales and the geometry, for the next start
         self.pipeline.stop()
         super().closeEvent(event)

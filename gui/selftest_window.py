@@ -17,6 +17,11 @@ FIRST_OUTPUT_TIMEOUT_S = 180.0
 def check_window(timeout_s: float = FIRST_OUTPUT_TIMEOUT_S) -> str:
     """Build and show the window, wait for the engine's first output, close it cleanly."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no display needed
+    from gui.system_check import qt_start_problem
+
+    problem = qt_start_problem()
+    if problem:
+        raise CheckFailed(problem)
     from PySide6.QtWidgets import QApplication
 
     from gui.app import configure_application

@@ -7,7 +7,11 @@ by environment variables, so a lab image can preset them without touching user f
 - ``CONVSCOPE_SETTINGS``: path of an INI file to read instead of the user's;
 - ``CONVSCOPE_IMAGE_FOLDER``: File > Open starts there;
 - ``CONVSCOPE_START_IN_LESSON``: 1 or 0;
-- ``CONVSCOPE_DISPLAY_MAPPING``: auto, clip, diverging or abs.
+- ``CONVSCOPE_DISPLAY_MAPPING``: auto, clip, diverging or abs;
+- ``CONVSCOPE_TEXT_SCALE`` and ``CONVSCOPE_PRESENTATION_TEXT_SCALE``: the text scale in
+  percent (100 to 250), outside and in presentation mode, until a user changes it;
+- ``CONVSCOPE_START_IN_PRESENTATION``: 1 or 0;
+- ``CONVSCOPE_SESSION``: a session (.convscope) to open at start.
 
 A file that is corrupt, unreadable, not a regular file (a pipe would block start-up), or
 written by another version never stops the window: the defaults are used and
@@ -29,6 +33,7 @@ from PySide6.QtCore import QSettings
 from engine.images.display import MAPPINGS
 from engine.storage.atomic import SaveError, atomic_write_bytes
 from engine.storage.paths import os_reason
+from engine.storage.session import MAX_TEXT_SCALE, MIN_TEXT_SCALE
 
 ORGANIZATION = APPLICATION = "ConvScope"
 #: Bumped whenever a key changes meaning; files with another version are not trusted.
@@ -44,6 +49,14 @@ ENV_SETTINGS = "CONVSCOPE_SETTINGS"
 ENV_IMAGE_FOLDER = "CONVSCOPE_IMAGE_FOLDER"
 ENV_START_IN_LESSON = "CONVSCOPE_START_IN_LESSON"
 ENV_DISPLAY_MAPPING = "CONVSCOPE_DISPLAY_MAPPING"
+KEY_TEXT_SCALE = "defaults/text_scale"
+KEY_PRESENTATION_TEXT_SCALE = "defaults/presentation_text_scale"
+KEY_START_IN_PRESENTATION = "defaults/start_in_presentation"
+KEY_SESSION = "defaults/session"
+ENV_TEXT_SCALE = "CONVSCOPE_TEXT_SCALE"
+ENV_PRESENTATION_TEXT_SCALE = "CONVSCOPE_PRESENTATION_TEXT_SCALE"
+ENV_START_IN_PRESENTATION = "CONVSCOPE_START_IN_PRESENTATION"
+ENV_SESSION = "CONVSCOPE_SESSION"
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,10 @@ class Settings:
     image_folder: str = ""
     start_in_lesson: bool = False
     display_mapping: str = "auto"
+    text_scale: int = 100
+    presentation_text_scale: int = 200
+    start_in_presentation: bool = False
+    session: str = ""  # a session file to open at start; "" for none
     notes: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -90,6 +107,12 @@ def save_settings(settings: Settings, path: str | Path | None = None) -> Path:
         draft.setValue(KEY_IMAGE_FOLDER, settings.image_folder)
         draft.setValue(KEY_START_IN_LESSON, "true" if settings.start_in_lesson else "false")
         draft.setValue(KEY_DISPLAY_MAPPING, settings.display_mapping)
+        draft.setValue(KEY_TEXT_SCALE, settings.text_scale)
+        draft.setValue(KEY_PRESENTATION_TEXT_SCALE, settings.presentation_text_scale)
+        draft.setValue(KEY_START_IN_PRESENTATION,
+                       "true" if settings.start_in_presentation else "false")
+        if settings.session:
+            draft.setValue(KEY_SESSION, settings.session)
         draft.sync()
         data = Path(draft.fileName()).read_bytes()
     try:
@@ -129,7 +152,16 @@ def _read_file(path: Path, notes: list[str]) -> Settings:
         start_in_lesson=_flag(ini.value(KEY_START_IN_LESSON), KEY_START_IN_LESSON,
                               defaults.start_in_lesson, notes),
         display_mapping=_mapping(ini.value(KEY_DISPLAY_MAPPING), KEY_DISPLAY_MAPPING,
-                                 defaults.display_mapping, notes))
+                                 defaults.display_mapping, notes),
+        text_scale=_scale(ini.value(KEY_TEXT_SCALE), KEY_TEXT_SCALE, defaults.text_scale,
+                          notes),
+        presentation_text_scale=_scale(ini.value(KEY_PRESENTATION_TEXT_SCALE),
+                                       KEY_PRESENTATION_TEXT_SCALE,
+                                       defaults.presentation_text_scale, notes),
+        start_in_presentation=_flag(ini.value(KEY_START_IN_PRESENTATION),
+                                    KEY_START_IN_PRESENTATION, defaults.start_in_presentation,
+                                    notes),
+        session=_session(ini.value(KEY_SESSION), KEY_SESSION, notes))
 
 
 def _apply_environment(settings: Settings, env: Mapping[str, str], notes: list[str]) -> Settings:
@@ -144,6 +176,14 @@ def _apply_environment(settings: Settings, env: Mapping[str, str], notes: list[s
     if env.get(ENV_DISPLAY_MAPPING):
         changes["display_mapping"] = _mapping(env[ENV_DISPLAY_MAPPING], ENV_DISPLAY_MAPPING,
                                               settings.display_mapping, notes)
+    for env_name, key, read in (
+            (ENV_TEXT_SCALE, "text_scale", _scale),
+            (ENV_PRESENTATION_TEXT_SCALE, "presentation_text_scale", _scale),
+            (ENV_START_IN_PRESENTATION, "start_in_presentation", _flag)):
+        if env.get(env_name):
+            changes[key] = read(env[env_name], env_name, getattr(settings, key), notes)
+    if env.get(ENV_SESSION):
+        changes["session"] = _session(env[ENV_SESSION], ENV_SESSION, notes)
     return replace(settings, **changes)
 
 
@@ -202,3 +242,30 @@ def _mapping(value, source: str, default: str, notes: list[str]) -> str:
     notes.append(f"{source}: {value!r} is not one of {', '.join(DISPLAY_MAPPINGS)}; using "
                  f"{default}.")
     return default
+
+
+def _scale(value, source: str, default: int, notes: list[str]) -> int:
+    """A text scale in percent, ``150`` or ``150%``."""
+    if value is None:
+        return default
+    scale = _as_int(str(value).strip().rstrip("%"))
+    if scale is not None and MIN_TEXT_SCALE <= scale <= MAX_TEXT_SCALE:
+        return scale
+    notes.append(f"{source}: {str(value)[:40]!r} is not a text scale from {MIN_TEXT_SCALE} to "
+                 f"{MAX_TEXT_SCALE} (percent); using {default}.")
+    return default
+
+
+def _session(value, source: str, notes: list[str]) -> str:
+    """A session file's path; whether it opens is told when the window opens it."""
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, str) or "\0" in value:
+        notes.append(f"{source}: not a file path; no session is opened at start.")
+        return ""
+    try:
+        return str(Path(value).expanduser())
+    except RuntimeError:  # "~name" for a user this computer does not know
+        notes.append(f"{source}: {value[:60]!r} names a home folder this computer does not "
+                     f"know; no session is opened at start.")
+        return ""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import replace
 
 from PySide6.QtCore import QThread, Signal
@@ -47,8 +48,19 @@ def stuck_workers() -> int:
     return len(_unfinished)
 
 
+def new_engine_process() -> EngineProcess:
+    """A worker's own engine process, not started yet (the worker starts it)."""
+    return EngineProcess(start=False)
+
+
 class EngineWorker(QThread):
     """Runs ModelRequests through the Keras engine; results come back as queued signals."""
+
+    #: What a worker calls, once, on its thread, for its engine process (in process mode).
+    #: Read when the worker is made, so code that makes windows can hand them an existing
+    #: engine for that time (the tests share one); the worker calls start() and close() on
+    #: whatever it gets.
+    engine_factory: Callable[[], EngineProcess] = new_engine_process
 
     engineReady = Signal()
     engineFailed = Signal(str)
@@ -67,6 +79,7 @@ class EngineWorker(QThread):
         self.engine_pid: int | None = None  # the engine process, when there is one
         self.engine_import_s: float | None = None  # how long TensorFlow took to import there
         self._engine: EngineProcess | None = None  # the engine process (process mode)
+        self._new_engine = type(self).engine_factory
 
     def submit(self, request: ModelRequest) -> None:
         """Queue ``request``, replacing any request that has not started yet.
@@ -176,10 +189,9 @@ class EngineWorker(QThread):
             from engine.backend.keras_model import KerasModelRunner
 
             return KerasModelRunner()
-        engine = EngineProcess(start=False)
         with self._condition:
             if self._stopping:
                 raise EngineStopped("The window closed before the engine started.")
-            self._engine = engine
+            engine = self._engine = self._new_engine()
         engine.start()
         return engine

@@ -13,7 +13,9 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 # defaults unless a test points CONVSCOPE_SETTINGS elsewhere.
 os.environ["CONVSCOPE_SETTINGS"] = os.path.join(tempfile.mkdtemp(prefix="convscope-test-"),
                                                 "settings.ini")
-for _name in ("CONVSCOPE_IMAGE_FOLDER", "CONVSCOPE_START_IN_LESSON", "CONVSCOPE_DISPLAY_MAPPING"):
+for _name in ("CONVSCOPE_IMAGE_FOLDER", "CONVSCOPE_START_IN_LESSON", "CONVSCOPE_DISPLAY_MAPPING",
+              "CONVSCOPE_TEXT_SCALE", "CONVSCOPE_PRESENTATION_TEXT_SCALE",
+              "CONVSCOPE_START_IN_PRESENTATION", "CONVSCOPE_SESSION"):
     os.environ.pop(_name, None)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,9 +69,28 @@ def assert_lesson_run(result, saved_npy, ascent_pixels) -> None:
                                rtol=1e-6)
 
 
+@pytest.fixture(autouse=True)
+def _settings_forgotten_after_each_test():
+    """What one test's window remembered on closing (its size, a text scale) never reaches the
+    next test's window: the shared settings file is removed after every test."""
+    path = Path(os.environ["CONVSCOPE_SETTINGS"])
+    yield
+    path.unlink(missing_ok=True)
+
+
 @pytest.fixture
 def window(qtbot):
-    """The real MainWindow, shown, its engine loaded and its first output on screen."""
+    """The real MainWindow, shown, its engine loaded and its first output on screen (the
+    session's shared engine process, see tests/live_window.py)."""
     from tests.live_window import open_window
 
     return open_window(qtbot)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_the_shared_engine():
+    """The windows' shared engine process, if a test started it, ends with the session."""
+    yield
+    live_window = sys.modules.get("tests.live_window")
+    if live_window is not None:
+        live_window.SHARED_ENGINE.close()

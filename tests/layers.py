@@ -1,4 +1,5 @@
-"""Short ways for tests to write layers: a 2D plane becomes a one-filter Keras kernel."""
+"""Short ways for tests to write layers: a 2D plane becomes a one-filter Keras kernel; and the
+weights Keras itself gives an untrained layer, to check the app's against."""
 
 from __future__ import annotations
 
@@ -19,3 +20,11 @@ def conv(kernel=None, **settings) -> ConvSpec:
 def model(kernel=None, **settings) -> ModelSpec:
     """The one-Conv2D model of ``conv``."""
     return single_conv(conv(kernel, **settings))
+
+
+def keras_glorot(shape, seed) -> np.ndarray:
+    """What ``keras.initializers.GlorotUniform(seed)`` draws for a (kh, kw, C, F) kernel: an
+    untrained Conv2D's weights, from Keras itself (not from engine/)."""
+    import keras
+
+    return np.asarray(keras.initializers.GlorotUniform(seed=seed)(shape))

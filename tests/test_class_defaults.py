@@ -1,15 +1,12 @@
 """Class defaults (settings file or CONVSCOPE_* variables) reach the real window."""
 
-from gui import MainWindow
 from gui.settings import Settings, save_settings
 from tests.conftest import FACE
-from tests.live_window import wait_for_images
+from tests.live_window import make_window, wait_for_images
 
 
 def open_window(qtbot, *args):
-    window = MainWindow(*args, seed=1)
-    qtbot.addWidget(window)
-    return window
+    return make_window(qtbot, *args, seed=1)
 
 
 def test_environment_sets_mapping_and_starts_the_lesson(qtbot, monkeypatch):

@@ -16,7 +16,7 @@ def test_summary_matches_the_values(shape):
     summary = summarize(values, histogram_samples=500_000)
     assert summary.minimum == values.min() and summary.maximum == 5000.0
     assert summary.edges[0] == values.min() and summary.edges[-1] == 5000.0
-    assert abs(summary.counts.sum() - values.size) <= 0.01 * values.size
+    assert summary.counts.sum() == pytest.approx(values.size, rel=1e-12)
     if values.size <= 500_000:  # every value counted: the same bins as NumPy's histogram
         want, _ = np.histogram(values.astype(np.float64), bins=len(summary.counts),
                                range=(float(values.min()), 5000.0))
@@ -57,3 +57,17 @@ def test_nearly_flat_and_extreme_outputs_still_summarize(lo, hi):
     summary = summarize(values)
     assert summary.minimum == np.float32(lo) and summary.maximum == np.float32(hi)
     assert summary.counts.sum() == 4
+
+
+@pytest.mark.parametrize("shape", [(1, 1_000_000), (2, 300_000), (3, 400_000), (7, 100_000),
+                                   (1001, 997)])
+def test_sampled_histograms_still_count_every_pixel(shape):
+    """A short, wide output has fewer rows than the sampling step: the counts scale by the
+    rows actually sampled, not by the step (which gave 4,000,000 for one row of a million)."""
+    values = np.random.default_rng(2).normal(0, 50, shape).astype(np.float32)
+    counts = summarize(values).counts
+    assert counts.sum() == pytest.approx(values.size, rel=1e-12)
+    want, _ = np.histogram(values.astype(np.float64), bins=len(counts),
+                           range=(float(values.min()), float(values.max())))
+    assert np.abs(counts - want).max() <= 0.05 * want.max()  # the same shape, estimated
+    assert summarize(np.zeros((1, 1_000_000), np.float32)).counts.sum() == 1_000_000

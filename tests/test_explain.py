@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from engine.arithmetic.receptive_field import explain_pixel, summary_lines, taps, term_line, window
 from engine.arithmetic.shapes import explain_shape, flipped_kernel, shape_lines
+from engine.images.loading import from_array
 from engine.kernels.edits import keras_kernel
 from engine.model.conv import ConvSpec
 from engine.model.errors import LayerSpecError
@@ -177,6 +178,7 @@ def test_flipped_kernel_is_np_flip_on_both_axes():
 
 def test_lesson_steps_give_the_lessons_shapes_and_outputs(ascent_pixels):
     lesson = Lesson(seed=5)
+    ascent = from_array(ascent_pixels, "ascent.png")
     current = ConvSpec(kernel=keras_kernel(np.full((5, 5), 2.0), filters=3), dilation=(2, 2),
                        bias=3)
     shapes, outputs = [], []
@@ -184,16 +186,16 @@ def test_lesson_steps_give_the_lessons_shapes_and_outputs(ascent_pixels):
         current = lesson.spec_for(index, current)
         shapes.append(output_shape(ascent_pixels.shape, current))
         outputs.append(current)
-        assert lesson.text_for(index, ascent_pixels.shape, current)
+        assert lesson.text_for(index, ascent, current)
     assert shapes == [(1, 255, 510, 1)] * 3 + [(1, 512, 512, 1)]
     assert outputs[1] == outputs[0] and outputs[0].weights_shape == (3, 3, 1, 1)
     assert np.array_equal(outputs[0].kernel[:, :, 0, 0], lesson.random_kernel)
     assert np.array_equal(outputs[2].kernel, np.ones((3, 3, 1, 1)))
     blur = cross_correlate(ascent_pixels, outputs[2].kernel, outputs[2].strides)
     assert blur[0, 0, 0, 0] == ascent_pixels[:3, :3].sum()
-    assert "(3, 3, 1, 1)" in lesson.text_for(1, (512, 512), outputs[1])
-    assert "9 x 255 = 2295" in lesson.text_for(2, (512, 512), outputs[2])
-    assert "rows: floor((512 - 3) / 2) + 1 = 255" in lesson.text_for(0, (512, 512), outputs[0])
+    assert "(3, 3, 1, 1)" in lesson.text_for(1, ascent, outputs[1])
+    assert "9 x 255 = 2295" in lesson.text_for(2, ascent, outputs[2])
+    assert "rows: floor((512 - 3) / 2) + 1 = 255" in lesson.text_for(0, ascent, outputs[0])
 
 
 def test_lesson_back_restores_a_step_exactly():

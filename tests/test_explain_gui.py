@@ -3,22 +3,21 @@ sliding window, the flipped kernel and the lesson (pytest-qt, real Keras)."""
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QPushButton
+from PySide6.QtWidgets import QApplication, QLabel, QPlainTextEdit, QPushButton
 
 from engine.arithmetic.shapes import flipped_kernel
 from engine.formatting import format_number
 from engine.images.loading import load_image
-from engine.teaching.lesson import Lesson
-from gui.panels.correlation_note import kernel_grid
 from gui.panels.overlays import PADDING_TAP_BRUSH, TAP_BRUSH
 from tests.conftest import ASCENT, FACE
-from tests.layers import conv
+from tests.layers import conv, keras_glorot
 from tests.live_window import (
     ENGINE_TIMEOUT_MS,
     find,
     shown_output,
+    viewport_pos,
     wait_for_images,
     wait_for_output,
 )
@@ -37,14 +36,6 @@ def reference(win):
     spec, image = win.state.spec, win.state.image
     return cross_correlate(image.pixels, spec.kernel, spec.strides, spec.padding, spec.dilation,
                            spec.bias, spec.activation)[0, :, :, win.state.selected_filter]
-
-
-def viewport_pos(panel, row, col):
-    """Where the centre of pixel (row, col) is, in the plot's viewport coordinates, after
-    zooming in so one pixel spans many screen pixels."""
-    panel.view_box.setRange(QRectF(col - 5, row - 5, 11, 11), padding=0)
-    scene = panel.view_box.mapViewToScene(QPointF(col + 0.5, row + 0.5))
-    return panel.plot.mapFromScene(scene)
 
 
 def rect_of(item):
@@ -112,8 +103,13 @@ def test_click_pins_a_pixel_with_padding_zeros(qtbot, window):
     qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton,
                      pos=viewport_pos(window.output_view, 0, 511))
     assert inspector.pixel == (0, 511) and inspector.pinned.isChecked()
-    qtbot.mouseMove(viewport, viewport_pos(window.output_view, 200, 200))
-    qtbot.wait(50)
+    viewport_pos(window.output_view, 200, 200)  # the view zooms there; the cursor moves on
+    view_box = window.output_view.view_box
+    elsewhere = window.output_view.plot.mapFromScene(view_box.mapViewToScene(QPointF(203.5,
+                                                                                   202.5)))
+    qtbot.mouseMove(viewport, elsewhere)
+    qtbot.waitUntil(lambda: window.output_view.readout.text().startswith("row 202, column 203"),
+                    timeout=5000)  # the hover has arrived
     assert inspector.pixel == (0, 511)  # pinned: hovering does not move it
     lines = find(window, QPlainTextEdit, "inspectorTerms").toPlainText().splitlines()
     assert lines[0].startswith("pad[-1, 510] × w[0, 0] = 0 × ")
@@ -170,8 +166,9 @@ def test_sliding_window_steps_plays_and_pauses(qtbot, window):
     qtbot.waitUntil(lambda: player.index > 200, timeout=5000)
     qtbot.mouseClick(player.play, Qt.MouseButton.LeftButton)
     stopped_at = player.index
-    qtbot.wait(100)
-    assert player.index == stopped_at and not player.timer.isActive()
+    assert not player.timer.isActive()  # paused: no tick can come any more
+    QApplication.processEvents()
+    assert player.index == stopped_at
     row, col = divmod(stopped_at, 510)
     assert window.explain_tabs.inspector.pixel == (row, col)
 
@@ -187,7 +184,10 @@ def test_flipped_kernel_and_textbook_convolution(qtbot, window, ascent_pixels):
     qtbot.mouseClick(toggle, Qt.MouseButton.LeftButton)
     assert grids.isVisible()
     kernel = window.state.spec.kernel[:, :, 0, 0].copy()
-    assert find(window, QLabel, "flippedKernel").text() == kernel_grid(np.flip(kernel, (0, 1)))
+    shown = [[float(v) for v in line.split()]
+             for line in find(window, QLabel, "flippedKernel").text().splitlines()]
+    np.testing.assert_allclose(shown, np.flip(kernel, (0, 1)), rtol=1e-5)  # as printed: 6 digits
+    assert not np.allclose(shown, kernel, rtol=1e-5)  # and not the kernel as it is
     assert "does not flip" in find(window, QLabel, "flipNote").text()
     assert "changes when flipped" in find(window, QLabel, "flipVerdict").text()
     qtbot.mouseClick(find(window, QPushButton, "useFlipped"), Qt.MouseButton.LeftButton)
@@ -213,7 +213,7 @@ def test_lesson_steps_through_the_classic_lesson(qtbot, window, ascent_pixels):
     assert tabs.currentWidget() is panel
     assert window.state.image.name == "ascent.png"
     spec = window.state.spec
-    assert np.array_equal(spec.kernel[:, :, 0, 0], Lesson(3).random_kernel)  # the seed box's
+    assert np.array_equal(spec.kernel, keras_glorot((3, 3, 1, 1), 3))  # the seed box's seed
     assert (spec.strides, spec.padding, spec.bias.tolist()) == ((2, 1), "valid", [0])
     wait_for(qtbot, window, reference(window))
     assert shown_output(window).shape == (255, 510)
@@ -263,7 +263,7 @@ def test_lesson_keeps_the_students_changes_on_next(qtbot, window):
     first = window.state.spec.kernel.copy()
     window.start_lesson()  # a second start: the same untrained kernel, the seed box's
     assert np.array_equal(window.state.spec.kernel, first)
-    assert np.array_equal(first[:, :, 0, 0], Lesson(window.state.seed).random_kernel)
+    assert np.array_equal(first, keras_glorot((3, 3, 1, 1), window.state.seed))
     assert window.kernel_controls.preset.currentText() == "random (untrained Keras layer)"
     assert load_image(ASCENT).hw == window.state.image.hw
 

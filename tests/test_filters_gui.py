@@ -12,7 +12,8 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QSpinBox, QWidget
 
-from engine.kernels.presets import BANK, FILTER_BANK, preset_plane, random_kernel
+from engine.kernels.presets import BANK, FILTER_BANK, preset_plane
+from tests.layers import keras_glorot
 from tests.live_window import ENGINE_TIMEOUT_MS, edit_cell, find, shown_output
 from tests.numpy_reference import cross_correlate
 
@@ -42,7 +43,7 @@ def test_four_filters_a_bank_and_four_maps(qtbot, window):
     kernel = window.state.spec.kernel
     assert kernel.shape == (3, 3, 1, 4) and np.array_equal(kernel[..., :1], first)
     seed = find(window, QSpinBox, "presetSeed").value()
-    assert np.array_equal(kernel[..., 1:], random_kernel((3, 3), 1, 4, seed)[..., 1:])
+    assert np.array_equal(kernel[..., 1:], keras_glorot((3, 3, 1, 4), seed)[..., 1:])
     assert window.state.spec.bias.tolist() == [0, 0, 0, 0]
     assert find(window, QLabel, "outputShape").text() == "output: (1, 255, 510, 4)"
     assert find(window, QLabel, "weightsShape").text() == "weights: kernel (3, 3, 1, 4), bias (4,)"

@@ -319,3 +319,20 @@ def test_a_redo_whose_image_is_gone_is_dropped_from_the_history(qtbot, tmp_path)
     assert window.history.stack.count() == steps - 1  # the step that cannot be taken is gone
     assert not window.redo_action.isEnabled()
     assert window.undo_action.text() == "&Undo padding"
+
+
+def test_a_session_brings_its_image_off_the_gui_thread(qtbot, photos, tmp_path, loader_threads):
+    window = open_window(qtbot, photos["rgb"])
+    window.state.update_spec(strides=(1, 1))
+    assert window.set_color_mode("rgb")
+    path = tmp_path / "class.convscope"
+    assert window.save_session(path)
+    model = window.state.model
+    other = open_window(qtbot, FACE)
+    before = other.state.image
+    assert other.classroom.sessions.start_open(path)  # File > Open session returns at once
+    assert other.state.image is before and other.state.color == "gray"
+    wait_for_images(qtbot, other)
+    assert other.state.image.name == "rgb.jpg" and other.state.color == "rgb"
+    assert other.state.model == model
+    assert loader_threads and threading.get_ident() not in loader_threads

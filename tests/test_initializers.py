@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.kernels.initializers import compute_fans, glorot_limit, glorot_uniform
+from tests.layers import keras_glorot
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,12 +22,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SHAPES = [(1, 1, 1, 1), (1, 1, 1, 3), (3, 3, 1, 1), (2, 2, 1, 1), (3, 5, 1, 1), (4, 2, 3, 1),
           (5, 5, 3, 7), (7, 1, 1, 2), (3, 3, 3, 16), (15, 15, 3, 16)]
 SEEDS = [0, 1, 42, 999999]
-
-
-def keras_glorot(shape, seed) -> np.ndarray:
-    import keras
-
-    return np.asarray(keras.initializers.GlorotUniform(seed=seed)(shape))
 
 
 def assert_bit_identical(ours: np.ndarray, theirs: np.ndarray) -> None:

@@ -24,6 +24,7 @@ from engine.kernels.edits import keras_kernel
 from engine.kernels.presets import box, random_kernel
 from engine.model.conv import ConvSpec
 from engine.storage.resources import default_sample
+from engine.storage.system_libraries import missing_library_message
 
 LESSON_STRIDES = (2, 1)
 LESSON_SHAPE = (1, 255, 510, 1)
@@ -96,7 +97,8 @@ def run_self_test(window_check: Callable[[], str] | None = None,
         try:
             detail = check()
         except Exception as exc:  # any fault is a failed check, reported in one line
-            reason = str(exc) if isinstance(exc, CheckFailed) else f"{type(exc).__name__}: {exc}"
+            reason = (str(exc) if isinstance(exc, CheckFailed)
+                      else missing_library_message(exc) or f"{type(exc).__name__}: {exc}")
             print(f"FAIL {name}: {reason}", file=out, flush=True)
             return False
         print(f"ok   {name}: {detail} ({time.perf_counter() - begun:.1f} s)", file=out, flush=True)

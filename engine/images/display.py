@@ -112,14 +112,17 @@ class ValueSummary:
 def summarize(values: np.ndarray, bins: int = 128,
               histogram_samples: int = 250_000) -> ValueSummary:
     """Exact min and max; the histogram from every k-th row above ``histogram_samples``
-    values, scaled by k so the heights still count pixels."""
+    values, scaled by the rows there are over the rows sampled, so the heights still count
+    pixels (a short, wide output has fewer rows than k: all of them are counted)."""
     if values.size == 0:
         return ValueSummary(0.0, 0.0, np.zeros(bins), np.linspace(-0.5, 0.5, bins + 1))
     lo, hi = float(np.min(values)), float(np.max(values))
     step = max(int(np.ceil(values.size / histogram_samples)), 1)
     sample = values[::step] if values.ndim >= 2 else values
     counts, edges = _uniform_histogram(sample, _non_empty(lo, hi), bins)
-    return ValueSummary(lo, hi, counts * step, edges)
+    if sample.shape[0] < values.shape[0]:
+        counts = counts * (values.shape[0] / sample.shape[0])
+    return ValueSummary(lo, hi, counts, edges)
 
 
 def _uniform_histogram(sample: np.ndarray, value_range: tuple[float, float],

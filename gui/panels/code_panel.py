@@ -4,15 +4,29 @@ Read-only: the code follows the window, not the other way round. Copy puts the w
 on the clipboard; saved as a file, ``python FILE.py OUT.npy`` writes the output the window
 shows. While its tab is hidden the script is only written when the tab opens (or ``code`` is
 read), so typing in the kernel table does not rebuild text nobody sees.
+
+Settings Keras refuses are never computed, so no output on screen comes from them: the note
+and the script's first lines then say that running it raises Keras's error, instead of
+calling it the code for the output on screen.
 """
 
 from __future__ import annotations
 
+import textwrap
+
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
+from engine.model.errors import LayerSpecError
 from engine.teaching.codegen import keras_script
 from gui.state import AppState
+
+NOTE = ("Runnable Keras code for the output on screen: python FILE.py OUT.npy saves the same "
+        "array.")
+REFUSED_NOTE = ("Keras refuses these settings (the banner says why): nothing on screen comes "
+                "from them, and this script stops with Keras's error. Change them back to get "
+                "the code for an output.")
+REFUSED_STYLE = "color: #9a3a00;"
 
 
 class CodePanel(QWidget):
@@ -27,11 +41,11 @@ class CodePanel(QWidget):
         self.copy = QPushButton("Copy")
         self.copy.setObjectName("copyCode")
         self.copy.setToolTip("Copy the script to the clipboard.")
-        note = QLabel("Runnable Keras code for the output on screen: "
-                      "python FILE.py OUT.npy saves the same array.")
-        note.setWordWrap(True)
+        self.note = QLabel(NOTE)
+        self.note.setObjectName("codeNote")
+        self.note.setWordWrap(True)
         top = QHBoxLayout()
-        top.addWidget(note, stretch=1)
+        top.addWidget(self.note, stretch=1)
         top.addWidget(self.copy)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -60,9 +74,28 @@ class CodePanel(QWidget):
         if self._stale:
             self._write()
 
+    def _refusal(self) -> str:
+        """Why Keras refuses the current settings for the current image; "" when it doesn't."""
+        image = self.state.image
+        if image is None:
+            return ""
+        try:
+            self.state.model.check(image.nhwc_shape)
+        except LayerSpecError as exc:
+            return str(exc)
+        return ""
+
     def _write(self) -> None:
         self._stale = False
         script = keras_script(self.state.model, self.state.image_path, self.state.color)
+        refused = self._refusal()
+        self.note.setText(REFUSED_NOTE if refused else NOTE)
+        self.note.setStyleSheet(REFUSED_STYLE if refused else "")
+        if refused:
+            header = (f"Keras refuses these settings, so no output on screen comes from them: "
+                      f"running this script stops with Keras's error. ({refused})")
+            script = textwrap.fill(header, 79, initial_indent="# ",
+                                   subsequent_indent="# ") + "\n" + script
         if script != self.view.toPlainText():
             scroll = self.view.verticalScrollBar().value()
             self.view.setPlainText(script)

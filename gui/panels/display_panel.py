@@ -1,8 +1,9 @@
 """How the signed output is shown: the mapping choice, the true range and a histogram.
 
-The histogram is of the raw values; under it a colour bar shows which colour each value
-gets with the current mapping, and two lines mark the levels (the values drawn at the ends
-of the scale). Values beyond the levels take the end colours.
+The histogram is of the raw values, its height in pixels; under it, on its own strip with
+the same value axis (and no vertical axis: it has no height to measure), a colour bar shows
+which colour each value gets with the current mapping. Two lines mark the levels (the values
+drawn at the ends of the scale) on both. Values beyond the levels take the end colours.
 
 The panel sits on a tab: while the tab is hidden it only keeps the newest summary and draws
 it when shown, so an edit's way to the screen does not wait for a histogram nobody sees.
@@ -20,6 +21,10 @@ from gui.requests import ModelResult
 from gui.state import AppState, signals_blocked
 
 BAR_STEPS = 256
+BAR_HEIGHT_PX = 34
+#: Both plots' left axes take this width, so their value axes line up.
+LEFT_AXIS_PX = 52
+LEVEL_PEN = pg.mkPen("#d04000", width=2)
 
 
 class DisplayPanel(QWidget):
@@ -40,23 +45,43 @@ class DisplayPanel(QWidget):
         self.plot.setObjectName("histogramPlot")
         self.plot.setBackground("w")
         self.plot.setMinimumHeight(140)
-        self.plot.setLabel("bottom", "output value")
         self.plot.setLabel("left", "pixels")
         self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
         self.curve = self.plot.plot([0, 1], [0], stepMode="center", fillLevel=0,
                                     brush=(120, 120, 120, 150), pen=pg.mkPen("k"))
+        self.bar_plot = pg.PlotWidget()
+        self.bar_plot.setObjectName("colourBar")
+        self.bar_plot.setBackground("w")
+        self.bar_plot.setFixedHeight(BAR_HEIGHT_PX + 40)  # the strip and the value axis
+        self.bar_plot.setLabel("bottom", "output value")
+        self.bar_plot.getAxis("left").setStyle(showValues=False)
+        self.bar_plot.getAxis("left").setTicks([[], []])
+        self.bar_plot.setMouseEnabled(x=False, y=False)
+        self.bar_plot.hideButtons()
+        self.bar_plot.setXLink(self.plot)
+        self.plot.getAxis("bottom").setStyle(showValues=False)  # the bar's axis reads for both
+        for plot in (self.plot, self.bar_plot):
+            plot.getAxis("left").setWidth(LEFT_AXIS_PX)
         self.bar = pg.ImageItem(axisOrder="row-major")
-        self.plot.addItem(self.bar)
-        self.level_lines = [pg.InfiniteLine(angle=90, pen=pg.mkPen("#d04000", width=2))
-                            for _ in range(2)]
+        self.bar_plot.addItem(self.bar)
+        self.bar_plot.setYRange(0, 1, padding=0)
+        self.level_lines = [pg.InfiniteLine(angle=90, pen=LEVEL_PEN) for _ in range(2)]
+        self.bar_level_lines = [pg.InfiniteLine(angle=90, pen=LEVEL_PEN) for _ in range(2)]
         for line in self.level_lines:
             self.plot.addItem(line)
+        for line in self.bar_level_lines:
+            self.bar_plot.addItem(line)
 
+        plots = QVBoxLayout()
+        plots.setSpacing(0)
+        plots.addWidget(self.plot, stretch=1)
+        plots.addWidget(self.bar_plot)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.mapping)
         layout.addWidget(self.range_label)
-        layout.addWidget(self.plot, stretch=1)
+        layout.addLayout(plots, stretch=1)
 
         self.result: ModelResult | None = None
         self._stale = False  # a result or mapping arrived while the tab was hidden
@@ -114,10 +139,12 @@ class DisplayPanel(QWidget):
         lo = min(float(edges[0]), levels[0])
         hi = max(float(edges[-1]), levels[1])
         self.curve.setData(edges, counts)
+        self.plot.setYRange(0, max(float(counts.max()), 1.0) * 1.05, padding=0)
+        self.plot.setXRange(lo, hi, padding=0.02)
         steps = to_uint8(np.linspace(lo, hi, BAR_STEPS, dtype=np.float32)[None, :], levels)
         bar = np.repeat(steps[:, :, None], 3, axis=2) if lut is None else lut[steps]
-        height = max(counts.max(), 1) * 0.12
         self.bar.setImage(bar, autoLevels=False, levels=(0, 255))
-        self.bar.setRect(lo, -height, hi - lo, height)
-        for line, level in zip(self.level_lines, levels):
-            line.setValue(level)
+        self.bar.setRect(lo, 0, hi - lo, 1)
+        for lines in (self.level_lines, self.bar_level_lines):
+            for line, level in zip(lines, levels):
+                line.setValue(level)

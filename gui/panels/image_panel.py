@@ -4,14 +4,19 @@ Arrays go in row-major, C-contiguous float32 with explicit levels: pyqtgraph's f
 Only as many pixels as the screen can show are turned into an 8-bit picture (see
 ScreenImageItem), so a 16-megapixel output repaints as fast as a small one. The view inverts
 y (row 0 at the top, like the image file) and locks the aspect ratio so pixels stay square.
+
+What the panel says follows the array it shows: the readout under the view gives the value of
+the hovered pixel in the array on screen now (or nothing once that pixel is gone), a thin
+frame marks the array's bounds (white or zero pixels on the white background stay visible),
+and the pixel axes appear only with an array to measure.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
 
 from engine.formatting import format_number
 
@@ -45,6 +50,12 @@ class ScreenImageItem(pg.ImageItem):
         self._lastDownsample = factors
 
 
+#: The frame around every image: one screen pixel wide at any zoom, gray on white and on
+#: white pixels alike.
+BOUNDS_PEN = pg.mkPen((110, 110, 110), width=1, cosmetic=True)
+AXES = ("left", "bottom")
+
+
 class ImagePanel(QWidget):
     """A titled image view. ``image_item`` holds exactly the array last given to show()."""
 
@@ -64,8 +75,16 @@ class ImagePanel(QWidget):
         self.view_box.setAspectLocked(True)
         self.plot.getPlotItem().setLabel("left", "row")
         self.plot.getPlotItem().setLabel("bottom", "column")
+        for axis in AXES:  # pixel indices: never "row (x0.001)"
+            self.plot.getAxis(axis).enableAutoSIPrefix(False)
+            self.plot.hideAxis(axis)  # until there is an image to measure
         self.image_item = ScreenImageItem()
         self.plot.addItem(self.image_item)
+        self.bounds = QGraphicsRectItem()
+        self.bounds.setPen(BOUNDS_PEN)
+        self.bounds.setZValue(5)  # over the image, under the overlays
+        self.bounds.setVisible(False)
+        self.view_box.addItem(self.bounds, ignoreBounds=True)
         self.readout = QLabel(" ")
         self.readout.setObjectName(f"{view_name}Readout")
         self.caption = QLabel(" ")
@@ -80,6 +99,8 @@ class ImagePanel(QWidget):
         layout.addWidget(self.caption)
 
         self._values: np.ndarray | None = None
+        self._hovered: tuple[int, int] | None = None  # the pixel under the cursor
+        self.values_hidden = False  # predict mode: the readout says "?", not the value
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.plot.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
@@ -89,16 +110,27 @@ class ImagePanel(QWidget):
         return self._values
 
     def show_array(self, values: np.ndarray, levels: tuple[float, float]) -> None:
-        first = self._values is None or self._values.shape != values.shape
+        first = self._values is None or self._values.shape[:2] != values.shape[:2]
         self._values = np.ascontiguousarray(values, dtype=np.float32)
         self.image_item.setImage(self._values, levels=levels, autoLevels=False)
         if first:
+            height, width = self._values.shape[:2]
+            self.bounds.setRect(QRectF(0, 0, width, height))
+            self.bounds.setVisible(True)
+            for axis in AXES:
+                self.plot.showAxis(axis)
             self.view_box.autoRange(padding=0.02)
+            self._hovered = None  # the view moved: the cursor is over another pixel now
+        self._show_readout()
 
     def clear(self) -> None:
         self._values = None
+        self._hovered = None
         self.image_item.clear()
-        self.readout.setText(" ")
+        self.bounds.setVisible(False)
+        for axis in AXES:
+            self.plot.hideAxis(axis)
+        self._show_readout()
 
     def pixel_at(self, scene_pos: QPointF) -> tuple[int, int] | None:
         if self._values is None:
@@ -110,16 +142,25 @@ class ImagePanel(QWidget):
             return row, col
         return None
 
-    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
-        pixel = self.pixel_at(scene_pos)
-        if pixel is None:
+    def _show_readout(self) -> None:
+        """The hovered pixel's value in the array on screen now, or nothing."""
+        if self._hovered is None or self._values is None:
             self.readout.setText(" ")
-            self.pixelHovered.emit(-1, -1)
             return
-        row, col = pixel
-        value = ", ".join(format_number(v) for v in np.atleast_1d(self._values[row, col]))
+        row, col = self._hovered
+        value = "?" if self.values_hidden else ", ".join(
+            format_number(v) for v in np.atleast_1d(self._values[row, col]))
         self.readout.setText(f"row {row}, column {col}: {value}")
-        self.pixelHovered.emit(row, col)
+
+    def set_values_hidden(self, hidden: bool) -> None:
+        """Predict mode: the value under the cursor would give the answer away."""
+        self.values_hidden = hidden
+        self._show_readout()
+
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        self._hovered = self.pixel_at(scene_pos)
+        self._show_readout()
+        self.pixelHovered.emit(*(self._hovered or (-1, -1)))
 
     def _on_mouse_clicked(self, event) -> None:
         pixel = self.pixel_at(event.scenePos())

@@ -3,7 +3,8 @@ is committed.
 
 A cell that is not a usable number is refused where it is typed: it turns red, its tooltip
 says why, and the last valid kernel stays in force (the typed text stays visible so nothing
-is lost).
+is lost). The reason quotes at most the start and end of what was typed, so a megabyte pasted
+into a cell never reaches a tooltip or the banner.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from engine.formatting import format_number
 from engine.kernels.text import parse_number
 from engine.model.conv import ConvSpec
 from engine.model.errors import LayerSpecError
+from gui.panels.message_banner import brief
 from gui.state import AppState, signals_blocked
 
 INVALID_BRUSH = QBrush(QColor("#f8c8c8"))
@@ -83,9 +85,10 @@ class KernelTable(QTableWidget):
         try:
             value = parse_number(item.text())
         except LayerSpecError as exc:
-            self._mark(item, str(exc))
+            reason = brief(str(exc))
+            self._mark(item, reason)
             self.entryRefused.emit(f"Kernel cell ({item.row()}, {item.column()}) not applied: "
-                                   f"{exc}")
+                                   f"{reason}")
             return
         self._mark(item, None)
         self._own_edit = True

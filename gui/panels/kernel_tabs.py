@@ -5,6 +5,10 @@ channel.
 A colour Conv2D filter has a (kh, kw, 3) block of weights: each channel is weighted by its
 own plane and the three results are summed. "Same kernel for all channels" (the state's
 ``same_kernel``) keeps the three planes equal, so one table edits them all.
+
+A QTabBar lays its tabs out only while it is visible: a label changed while the Kernel tab is
+hidden (the channel mode is switched on the Layer tab) would keep the old label's width and
+show clipped ("R = G = B" as ". = G ="), so such a change is laid out again when shown.
 """
 
 from __future__ import annotations
@@ -85,6 +89,7 @@ class KernelTabs(QWidget):
             table.entryRefused.connect(self.entryRefused)
         self.same_kernel.toggled.connect(state.set_same_kernel)
         self._shown_layout: tuple | None = None
+        self._laid_out_hidden = False  # tabs changed while hidden: lay them out when shown
         state.specChanged.connect(self.show_spec)
         state.sameKernelChanged.connect(lambda _same: self.show_spec(state.spec))
         self.show_spec(state.spec)
@@ -100,6 +105,7 @@ class KernelTabs(QWidget):
         if layout == self._shown_layout:
             return  # most edits change weights only; re-laying the tabs costs milliseconds
         self._shown_layout = layout
+        self._laid_out_hidden = not self.isVisible()
         with signals_blocked(self.same_kernel):
             self.same_kernel.setChecked(self.state.same_kernel)
         self.same_kernel.setVisible(color)
@@ -112,3 +118,9 @@ class KernelTabs(QWidget):
             self.tabs.setCurrentIndex(1)
         if not per_channel:
             self.tabs.setCurrentIndex(0)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if self._laid_out_hidden:
+            self._shown_layout = None
+            self.show_spec(self.state.spec)

@@ -1,7 +1,9 @@
 """The guided lesson: four steps that set the layer through the AppState and say what to see.
 
-Between steps the student may change anything; the step's text follows the settings on
-screen, and "Back" and "Set this step again" restore the lesson's own settings for a step.
+Between steps the student may change anything; the step's text is derived from what is on
+screen (the image, the layer, the filter in the table, the seed box), says what the student
+changed since the step and names settings Keras refuses. "Back" and "Set this step again"
+restore the lesson's own settings for a step.
 """
 
 from __future__ import annotations
@@ -72,6 +74,8 @@ class LessonPanel(QWidget):
         self.again.clicked.connect(lambda: self.go_to(self.index, exact=True))
         state.modelChanged.connect(self.refresh)
         state.imageChanged.connect(self.refresh)
+        state.selectionChanged.connect(self.refresh)  # the table shows another filter
+        state.seedChanged.connect(self.refresh)  # which weights count as untrained
         self.started = False
         self._enable_buttons()
 
@@ -82,6 +86,19 @@ class LessonPanel(QWidget):
         self.started = True
         self.go_to(0)
 
+    @property
+    def step(self) -> int | None:
+        """The step on screen (0-based), None before the lesson starts."""
+        return self.index if self.started else None
+
+    def resume(self, index: int) -> None:
+        """Show step ``index`` of the lesson (an opened session), leaving the settings on
+        screen as they are: the session holds what the class had changed."""
+        self.lesson = Lesson(self.state.seed)
+        self.started = True
+        self.index = min(max(index, 0), len(self.lesson) - 1)
+        self.refresh()
+
     def _on_next(self) -> None:
         if self.started:
             self.go_to(self.index + 1)
@@ -90,13 +107,14 @@ class LessonPanel(QWidget):
 
     def go_to(self, index: int, exact: bool = False) -> None:
         """Apply step ``index``: its own changes on top of the current settings, or
-        (``exact``) the lesson's settings for that step. Step 1 also opens the photo."""
+        (``exact``) the lesson's settings for that step. Step 1, and any step set exactly,
+        also opens the photo as one gray channel."""
         self.index = min(max(index, 0), len(self.lesson) - 1)
         settings = self.lesson.exact_spec if exact else self.lesson.spec_for
         model = single_conv(settings(self.index, self.state.model.layers[0]))
         image = self.state.image
-        if self.index == 0 and (image is None or image.name != LESSON_IMAGE
-                                or image.channels != 1):
+        if (self.index == 0 or exact) and (image is None or image.name != LESSON_IMAGE
+                                           or image.channels != 1):
             self.open_lesson_image(model)  # the photo is read off the GUI thread; the
             # step's layer comes with it, in one step
         else:
@@ -108,8 +126,10 @@ class LessonPanel(QWidget):
             return
         self.title.setText(self.lesson.steps[self.index].title)
         self.counter.setText(f"Step {self.index + 1} of {len(self.lesson)}")
-        self.text.setText(as_html(self.lesson.text_for(self.index, self.state.image.hw,
-                                                       self.state.model.layers[0])))
+        state = self.state
+        self.text.setText(as_html(self.lesson.text_for(
+            self.index, state.image, state.model.layers[0],
+            state.selected_filter if state.selected_layer == 0 else 0, state.seed)))
         self._enable_buttons()
 
     def _enable_buttons(self) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QGraphicsRectItem
 
 from engine.arithmetic.receptive_field import Tap, Window
 from engine.arithmetic.shapes import explain_shape
+from engine.model.errors import LayerSpecError
 from gui.panels.image_panel import ImagePanel
 from gui.state import AppState
 
@@ -46,7 +47,8 @@ def _place(item: QGraphicsRectItem, x: float, y: float, width: float, height: fl
 
 class CoverageOverlay:
     """Translucent red over the input rows/columns at the end that no window reads, and a
-    dashed frame where 'same' padding puts its zeros."""
+    dashed frame where 'same' padding puts its zeros. Nothing for settings Keras refuses: no
+    window of theirs reads anything."""
 
     def __init__(self, state: AppState, panel: ImagePanel) -> None:
         self.state = state
@@ -66,6 +68,12 @@ class CoverageOverlay:
             return  # no image yet, or a weight edit: nothing to redraw
         self._drawn_for = geometry
         (height, width), spec = image.hw, self.state.spec
+        try:
+            self.state.model.check(image.nhwc_shape)
+        except LayerSpecError:
+            for item in (self.unread_rows, self.unread_cols, self.padding):
+                item.setVisible(False)
+            return
         rows, cols = explain_shape(image.hw, spec)
         _place(self.unread_rows, 0, height - rows.uncovered, width, rows.uncovered)
         _place(self.unread_cols, width - cols.uncovered, 0, cols.uncovered, height)

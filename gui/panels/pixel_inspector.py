@@ -35,6 +35,12 @@ from gui.requests import ModelResult
 from gui.state import AppState
 
 HINT = "Hover over the output to see how a pixel is made; click to pin it."
+#: What the terms box says while no pixel is explained (before the first hover, or after its
+#: pixel left the output): what to do, not an empty box.
+TERMS_HINT = ("Move the mouse over the output image above: every input × weight term of the "
+              "pixel under the cursor is listed here, then their sum, the bias and the value "
+              "Keras returned. Click a pixel to keep it here while you move on; Play or "
+              "Step > walks the window over the output for you.")
 
 
 class PixelInspector(QWidget):
@@ -57,11 +63,14 @@ class PixelInspector(QWidget):
         self.pinned.setObjectName("inspectorPin")
         self.pinned.setToolTip("While pinned, hovering does not change the pixel. "
                                "Click an output pixel to pin it.")
-        self.zoom_button = QPushButton("Zoom to window")
+        self.zoom_button = QPushButton("Zoom in on this pixel")
         self.zoom_button.setObjectName("inspectorZoom")
+        self.zoom_button.setToolTip("Zoom both views onto the explained pixel: its window on "
+                                    "the input, the pixel itself on the output.")
         self.terms = QPlainTextEdit()
         self.terms.setObjectName("inspectorTerms")
         self.terms.setReadOnly(True)
+        self.terms.setPlaceholderText(TERMS_HINT)
         self.terms.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.total = QLabel(" ")
         self.total.setObjectName("inspectorSum")

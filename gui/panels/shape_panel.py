@@ -2,7 +2,9 @@
 the weights' shapes and the parameter count as model.summary() counts it.
 
 The output shape comes from the same arithmetic Keras uses, so it updates the instant a
-setting changes; the output image follows when the layer has run.
+setting changes; the output image follows when the layer has run. Settings Keras refuses
+(strides > 1 with dilation > 1, an empty output) are never computed, so the output on screen
+stays the last one: their shape is then marked as refused, not shown as the output's.
 """
 
 from __future__ import annotations
@@ -11,7 +13,11 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from engine.arithmetic.shapes import shape_lines
 from engine.arithmetic.sizes import format_shape
+from engine.model.errors import LayerSpecError
 from gui.state import AppState
+
+OUTPUT_STYLE = "font-family: monospace; font-weight: bold;"
+REFUSED_STYLE = "font-family: monospace; color: #9a3a00;"
 
 
 class ShapePanel(QWidget):
@@ -31,7 +37,7 @@ class ShapePanel(QWidget):
         for label in (self.input_shape, self.output_shape, self.weights_shape,
                       self.param_count):
             label.setStyleSheet("font-family: monospace;")
-        self.output_shape.setStyleSheet("font-family: monospace; font-weight: bold;")
+        self.output_shape.setStyleSheet(OUTPUT_STYLE)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.input_shape)
@@ -69,6 +75,20 @@ class ShapePanel(QWidget):
         input_shape = self.state.model.input_shapes(image.nhwc_shape)[self.state.selected_layer]
         self.input_shape.setText(f"input:  {format_shape(input_shape)}")
         shape = spec.output_shape(input_shape)
-        empty = " (empty: nothing to show)" if min(shape) < 1 else ""
-        self.output_shape.setText(f"output: {format_shape(shape)}{empty}")
-        self.explanation.setText("\n".join(shape_lines(tuple(input_shape[1:3]), spec)))
+        lines = shape_lines(tuple(input_shape[1:3]), spec)
+        try:
+            self.state.model.check(image.nhwc_shape)
+            refused = ""
+        except LayerSpecError as exc:
+            refused = str(exc)
+        if refused:
+            why = "empty: nothing to show" if min(shape) < 1 else "refused by Keras"
+            self.output_shape.setText(f"output: {format_shape(shape)} ({why}, not computed)")
+            lines = ["For the refused settings, not the view's output:", *lines]
+        else:
+            self.output_shape.setText(f"output: {format_shape(shape)}")
+        style = REFUSED_STYLE if refused else OUTPUT_STYLE
+        if self.output_shape.styleSheet() != style:  # setting it again resets a scaled font
+            self.output_shape.setStyleSheet(style)
+        self.output_shape.setToolTip(refused)
+        self.explanation.setText("\n".join(lines))

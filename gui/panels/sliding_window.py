@@ -50,8 +50,10 @@ class SlidingWindowPlayer(QWidget):
         self.speed.setValue(DEFAULT_SPEED)
         self.speed_label = QLabel()
         self.speed_label.setMinimumWidth(90)
-        self.follow = QCheckBox("Zoom to the window")
+        self.follow = QCheckBox("Follow while stepping")
         self.follow.setObjectName("animationFollow")
+        self.follow.setToolTip("Checked: at every step or tick, both views zoom onto the "
+                               "window's new position.")
         self.follow.setChecked(True)
         self.position = QLabel("Play or step to slide the kernel window over the image.")
         self.position.setObjectName("animationPosition")
