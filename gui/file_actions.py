@@ -29,7 +29,8 @@ KERNEL_FILTER = "ConvScope kernel (*.json);;ImageJ text kernel (*.txt);;All file
 class FileActions:
     def __init__(self, state: AppState, pipeline: LivePipeline,
                  report: Callable[[str, bool], None],
-                 switch_color: Callable[[str, ModelSpec], bool]) -> None:
+                 switch_color: Callable[[str, ModelSpec, Callable[[bool], None]], bool]
+                 ) -> None:
         self.state = state
         self.pipeline = pipeline
         self.report = report  # (message, is_problem)
@@ -55,7 +56,10 @@ class FileActions:
         return True
 
     def load_kernel(self, path: str | Path) -> bool:
-        """Apply a kernel file; a malformed one is explained and changes nothing."""
+        """Apply a kernel file; a malformed one is explained and changes nothing. A kernel for
+        the other channel mode starts reloading the image (off the GUI thread) and is applied
+        with it; True then means the reload has started, and the status bar says when the
+        kernel is in force."""
         state = self.state
         if not self._conv_selected("Kernel not loaded, nothing changed"):
             return False
@@ -77,13 +81,18 @@ class FileActions:
                         True)
             return False
         wanted = "gray" if spec.channels == 1 else "rgb"
+        loaded = f"Loaded the kernel from {Path(path).name}"
         if reads_image and wanted != state.color:
             model = with_input_channels(state.model, spec.channels)
-            if not self.switch_color(wanted, model.with_layer(state.selected_layer, spec)):
-                return False  # the switch said why; nothing changed
-        else:
-            state.set_spec(spec)
-        self.report(f"Loaded the kernel from {Path(path).name}", False)
+            layer = state.selected_layer
+
+            def reloaded(ok: bool) -> None:
+                if ok and state.model.layers[layer] == spec:  # not overtaken by a newer edit
+                    self.report(loaded, False)
+            # the switch says why if it cannot; nothing has changed then
+            return self.switch_color(wanted, model.with_layer(layer, spec), reloaded)
+        state.set_spec(spec)
+        self.report(loaded, False)
         return True
 
     def export_png(self, path: str | Path, grid: bool = False) -> bool:

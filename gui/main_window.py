@@ -2,7 +2,8 @@
 
 It holds no convolution logic: panels edit the AppState, the LivePipeline sends it to the
 engine worker, and the views repaint from its results. The layer stack (top right) selects
-the layer every other panel shows.
+the layer every other panel shows. Images are read off the GUI thread (gui/image_opener.py);
+the state changes when one has arrived.
 """
 
 from __future__ import annotations
@@ -22,8 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.images.loading import ImageLoadError, LoadedImage, load_image, readable_extensions
-from engine.images.resize import fit_to_input
+from engine.images.loading import LoadedImage, readable_extensions
 from engine.kernels.presets import random_kernel
 from engine.model.conv import ConvSpec
 from engine.model.network import ModelSpec, single_conv
@@ -33,6 +33,7 @@ from gui.classroom.layout import SIDE_MIN, SIDE_WIDTH, scroll_area
 from gui.classroom.menus import ClassroomMenus
 from gui.color_mode import ColorModeSwitch
 from gui.file_actions import FileActions
+from gui.image_opener import ImageOpener
 from gui.model_files import ModelFiles
 from gui.panels.banner_dock import BannerDock
 from gui.panels.code_panel import CodePanel
@@ -45,6 +46,7 @@ from gui.panels.layer_controls import LayerControls
 from gui.panels.layer_kinds import KernelPage, LayerSettings
 from gui.panels.layer_stack import LayerStack
 from gui.panels.lesson_panel import CLASSIC, POOLING
+from gui.panels.load_progress import LoadProgress
 from gui.panels.message_banner import MessageBanner
 from gui.panels.overlays import CoverageOverlay
 from gui.panels.shape_panel import ShapePanel
@@ -104,10 +106,13 @@ class MainWindow(QMainWindow):
         self.coverage = CoverageOverlay(self.state, self.input_view)
         self.explain_tabs = ExplainTabs(self.state, self.pipeline, self.input_view,
                                         self.output_view, self._open_lesson_image)
-        self.color_switch = ColorModeSwitch(self.state, self.banner.set_notice)
-        self.history = UndoHistory(self.state, self.set_color_mode, self)
+        self.images = ImageOpener(self.state, self.banner.set_notice,
+                                  lambda: self.banner.set_problem(""), self)
+        self.load_progress = LoadProgress()
+        self.color_switch = ColorModeSwitch(self.state, self.images, self.banner.set_notice)
+        self.history = UndoHistory(self.state, self.color_switch.switch, self)
         self.files = FileActions(self.state, self.pipeline, self._report,
-                                 self.set_color_mode)
+                                 self.color_switch.switch)
         self.model_files = ModelFiles(self.state, self._report,
                                       lambda text: self.statusBar().showMessage(text, 8000))
         self._build_layout()
@@ -115,6 +120,11 @@ class MainWindow(QMainWindow):
         self.classroom_state = self.classroom.state
         self.quiz_panel = self.classroom.quiz_panel
         self._build_menus()
+        self.statusBar().addPermanentWidget(self.load_progress)
+        self.images.progressChanged.connect(self.load_progress.show_progress)
+        self.images.opened.connect(self._on_opened)
+        self.images.openFailed.connect(
+            lambda name: self.statusBar().showMessage(f"Could not open {name}", 8000))
 
         self.pipeline.outputChanged.connect(self.output_view.show_result)
         self.pipeline.outputChanged.connect(self.feature_maps.show_result)
@@ -131,15 +141,15 @@ class MainWindow(QMainWindow):
         self.kernel_controls.messageRequested.connect(self.banner.set_notice)
         self.state.specChanged.connect(self.banner.clear_notice)
         self.state.imageChanged.connect(self.banner.clear_notice)
-        self.layer_controls.colorRequested.connect(self.set_color_mode)
+        self.layer_controls.colorRequested.connect(self.color_switch.switch)
         self.state.set_display_mapping(self.settings.display_mapping)
 
-        self.open_path(image_path or default_sample())
+        self.open_image(image_path or default_sample())  # shown as soon as it has been read
         if self.settings.notes:
             self.statusBar().showMessage(" ".join(self.settings.notes), 15000)
         self.pipeline.start()
         if self.settings.start_in_lesson and image_path is None:
-            self.start_lesson()
+            self.explain_tabs.start_lesson()
         self.resize(1280, 760)
         self.classroom.start(session, image_path is not None)  # remembered scale, session
 
@@ -223,7 +233,7 @@ class MainWindow(QMainWindow):
         samples = file_menu.addMenu("Open &sample")
         for path in sample_paths():
             action = QAction(path.stem, self)
-            action.triggered.connect(lambda _checked=False, p=path: self.open_path(p))
+            action.triggered.connect(lambda _checked=False, p=path: self.open_image(p))
             samples.addAction(action)
         file_menu.addSeparator()
         self.classroom_menus.file_items(file_menu)
@@ -263,7 +273,7 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("&Help")
         lesson_action = QAction("&Lesson", self)
         lesson_action.setObjectName("lessonAction")
-        lesson_action.triggered.connect(lambda: self.start_lesson())
+        lesson_action.triggered.connect(lambda: self.explain_tabs.start_lesson(CLASSIC))
         help_menu.addAction(lesson_action)
         pooling_action = QAction("Lesson: &Pooling and feature maps", self)
         pooling_action.setObjectName("poolingLessonAction")
@@ -272,39 +282,51 @@ class MainWindow(QMainWindow):
         self.classroom_menus.help_items(help_menu)
 
     def start_lesson(self, lesson: str = CLASSIC) -> None:
-        """Help > Lesson: the lesson panel at step 1 (the ascent photo, an untrained layer);
-        ``lesson`` POOLING: "Pooling and feature maps" (several filters, relu, pooling, a
-        second Conv2D)."""
+        """The lesson panel at step 1 (the ascent photo, an untrained layer), returning once
+        the photo is on screen (Help > Lesson returns at once); ``lesson`` POOLING: "Pooling
+        and feature maps" (several filters, relu, pooling, a second Conv2D)."""
         self.explain_tabs.start_lesson(lesson)
+        self.images.wait()
 
-    def _open_lesson_image(self) -> None:
-        """The lesson works on the one-channel ascent photo, whatever mode the window is in."""
+    def _open_lesson_image(self, model: ModelSpec, selected_layer: int) -> None:
+        """The lesson works on the one-channel ascent photo, whatever mode the window is in;
+        the step's layers are applied with it."""
         self.state.set_model_file(None)  # no opened model's input size applies any more
-        if self.state.color != "gray":
-            self.set_color_mode("gray")
-        self.open_path(default_sample())
+        self.images.open_lesson(default_sample(), model, selected_layer)
 
     # -- opening images ---------------------------------------------------------------
+    def open_image(self, path: str | Path) -> None:
+        """Start opening ``path`` as the input (File > Open, drag and drop, the samples, the
+        command line) and return at once. It is read and converted off the GUI thread, the
+        status bar shows the progress and the current image stays until the new one is
+        ready; a later request supersedes this one. On failure the reason is shown in the
+        banner, non-modally."""
+        self.images.open(path)
+
     def open_path(self, path: str | Path) -> LoadedImage | None:
-        """Load ``path`` as the input (File > Open, drag and drop, samples, the command
-        line). On failure the current image stays and the reason is shown, non-modally."""
-        try:
-            image = fit_to_input(load_image(path, color=self.state.color), self.state.fixed_hw)
-        except ImageLoadError as exc:
-            keep = " The previous image stays." if self.state.image is not None else ""
-            self.banner.set_notice(f"{exc}{keep}")
-            self.statusBar().showMessage(f"Could not open {Path(path).name}", 8000)
-            return None
-        self.banner.set_problem("")  # an earlier refusal no longer applies
-        self.state.image_path = str(Path(path).resolve())
-        self.state.set_image(image)  # (which may raise a new problem for this image)
-        self.setWindowTitle(f"ConvScope: {image.name}")
-        self.statusBar().showMessage(f"Opened {image.name}", 4000)
-        return image
+        """Open ``path`` as ``open_image`` does, but return only when it is done: the
+        LoadedImage now shown, or None when it could not be opened (the banner says why and
+        the previous image stays) or a later request superseded it. Meant for scripts and
+        tests; the event loop keeps running meanwhile, so the window stays responsive."""
+        self.images.open(path)
+        target = self.images.wait()
+        return target.image if target is not None and target.path == str(path) else None
 
     def set_color_mode(self, color: str, model: ModelSpec | None = None) -> bool:
-        """Reload the current image file as "gray" or "rgb" (see gui/color_mode.py)."""
-        return self.color_switch.switch(color, model)
+        """Reload the current image file as "gray" or "rgb" (see gui/color_mode.py), with
+        ``model``; returns once it is done (the event loop runs meanwhile): True when the
+        image is shown in that mode. The Layer tab's box starts the same switch and returns
+        at once."""
+        if not self.color_switch.switch(color, model):
+            return False
+        target = self.images.wait()
+        return target is not None and target.applied
+
+    def _on_opened(self, image: LoadedImage) -> None:
+        self.setWindowTitle(f"ConvScope: {image.name}")
+        notes = " ".join(self.settings.notes)
+        if not notes or self.statusBar().currentMessage() != notes:  # start-up notes stay
+            self.statusBar().showMessage(f"Opened {image.name}", 4000)
 
     # -- Keras model files (File menu) -----------------------------------------------
     def open_model(self, path: str | Path) -> bool:
@@ -323,7 +345,12 @@ class MainWindow(QMainWindow):
         return self.files.save_kernel(path)
 
     def load_kernel(self, path: str | Path) -> bool:
-        return self.files.load_kernel(path)
+        """Apply a kernel file; one for the other channel mode reloads the image, and this
+        returns once that is done (True when the kernel is in force)."""
+        if not self.files.load_kernel(path):
+            return False
+        target = self.images.wait() if self.images.busy else None
+        return target is None or target.applied
 
     def export_output_png(self, path: str | Path, grid: bool = False) -> bool:
         """The feature map on screen as shown; ``grid``: every map of the layer."""
@@ -338,7 +365,9 @@ class MainWindow(QMainWindow):
         return self.classroom.sessions.save(path)
 
     def open_session(self, path: str | Path) -> bool:
-        """Open a .convscope file; a bad one changes nothing and the banner says why."""
+        """Open a .convscope file and return when it is on screen (its image is read off the
+        GUI thread, the event loop runs meanwhile); a bad one changes nothing and the banner
+        says why."""
         return self.classroom.sessions.open(path)
 
     def _report(self, message: str, problem: bool) -> None:
@@ -350,7 +379,7 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Open image", self.settings.image_folder,
                                               IMAGE_FILTER)
         if path:
-            self.open_path(path)
+            self.open_image(path)
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if event.mimeData().hasUrls():
@@ -359,10 +388,11 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event) -> None:  # noqa: N802 (Qt override)
         urls = [u for u in event.mimeData().urls() if u.isLocalFile()]
         if urls:
-            self.open_path(urls[0].toLocalFile())
+            self.open_image(urls[0].toLocalFile())
             event.acceptProposedAction()
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self.images.close()  # a load in progress is abandoned, not waited for
         self.classroom.remember()  # the text scales and the geometry, for the next start
         self.pipeline.stop()
         super().closeEvent(event)

@@ -56,31 +56,37 @@ class SnapshotCommand(QUndoCommand):
         return True
 
     def undo(self) -> None:
-        if not self.history.restore(self.before):
+        if not self.history.restore(self.before, self):
             self.setObsolete(True)  # the stack drops a step it cannot take, so it stays true
 
     def redo(self) -> None:
         if self._done:
             self._done = False
             return
-        if not self.history.restore(self.after):
+        if not self.history.restore(self.after, self):
             self.setObsolete(True)
 
 
 class UndoHistory:
     """Watches the state and records each change; ``restore`` goes back to a snapshot.
 
-    ``switch_color(color, spec)`` is called when a snapshot has another channel mode, since
-    only the window can reload the image in that mode.
+    ``switch_color(color, model, then)`` is called when a snapshot has another channel mode,
+    since only the window can reload the image in that mode. The image is read off the GUI
+    thread: the snapshot arrives later, and is then recognised as the step being taken, not
+    a new one. If it never arrives (the file is gone), the step is dropped from the stack as
+    a step that cannot be taken; an edit made meanwhile is newer and wins (the reload then
+    adapts the edited model, and is recorded as a step of its own).
     """
 
-    def __init__(self, state: AppState, switch_color: Callable[[str, ModelSpec], bool],
+    def __init__(self, state: AppState,
+                 switch_color: Callable[[str, ModelSpec, Callable[[bool], None]], bool],
                  parent=None) -> None:
         self.state = state
         self.stack = QUndoStack(parent)
         self._switch_color = switch_color
         self._last = self._snapshot()
         self._restoring = False
+        self._awaited: Snapshot | None = None  # a channel switch being reloaded
         state.modelChanged.connect(self._on_changed)
 
     def _snapshot(self) -> Snapshot:
@@ -88,25 +94,49 @@ class UndoHistory:
 
     def _on_changed(self, *_args) -> None:
         current = self._snapshot()
-        if self._restoring or current.model == self._last.model:
+        awaited, self._awaited = self._awaited, None
+        arrived = (awaited is not None and current.color == awaited.color
+                   and current.model == awaited.model)
+        if self._restoring or arrived or current.model == self._last.model:
             self._last = current
             return
         before, self._last = self._last, current
         self.stack.push(SnapshotCommand(self, before, current))
 
-    def restore(self, snapshot: Snapshot) -> bool:
-        """Go back (or forward) to ``snapshot``; False when its channel mode could not be
-        restored (the image file is gone), and nothing changed."""
+    def restore(self, snapshot: Snapshot, command: QUndoCommand | None = None) -> bool:
+        """Go back (or forward) to ``snapshot``; False when its channel mode cannot be
+        restored (the image was not opened from a file), and nothing changed."""
         self._restoring = True
         try:
             self.state.set_model_file(snapshot.model_file)  # its greyed layers go with it
             if snapshot.color != self.state.color:
-                return bool(self._switch_color(snapshot.color, snapshot.model))
+                self._awaited = snapshot
+                started = bool(self._switch_color(
+                    snapshot.color, snapshot.model, lambda ok: self._reloaded(command, ok)))
+                if not started:
+                    self._awaited = None
+                return started
             self.state.set_model(snapshot.model)
             return True
         finally:
             self._restoring = False
             self._last = self._snapshot()
+
+    def _reloaded(self, command: QUndoCommand | None, ok: bool) -> None:
+        """A channel switch's image arrived, or could not be read: then the step it belonged
+        to is dropped, the stack's own way (an obsolete command is deleted when taken)."""
+        if ok:
+            return
+        self._awaited = None
+        stack, index = self.stack, self.stack.index()
+        if command is None:
+            return
+        if index < stack.count() and stack.command(index) is command:  # it was being undone
+            command.setObsolete(True)
+            stack.redo()
+        elif index > 0 and stack.command(index - 1) is command:  # it was being redone
+            command.setObsolete(True)
+            stack.undo()
 
 
 class UndoKeysToHistory(QObject):

@@ -226,3 +226,7 @@ def wait_until_caught_up(qtbot, win: MainWindow) -> None:
     """Until the newest request is on screen, or the engine said it could not compute it."""
     qtbot.waitUntil(lambda: caught_up(win) or "could not compute" in win.banner.problem,
                     timeout=ENGINE_TIMEOUT_MS)
+def wait_for_images(qtbot, win: MainWindow) -> None:
+    """Until the image the window was asked for (File > Open, drag and drop, the channel
+    mode, an undo, the lesson) has been read off the GUI thread and applied, or refused."""
+    qtbot.waitUntil(lambda: not win.images.busy, timeout=ENGINE_TIMEOUT_MS)

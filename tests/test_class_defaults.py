@@ -2,7 +2,7 @@
 
 from gui.settings import Settings, save_settings
 from tests.conftest import FACE
-from tests.live_window import make_window
+from tests.live_window import make_window, wait_for_images
 
 
 def open_window(qtbot, *args):
@@ -25,6 +25,7 @@ def test_settings_file_is_read_and_an_image_argument_wins_over_the_lesson(qtbot,
                            display_mapping="clip"), path)
     monkeypatch.setenv("CONVSCOPE_SETTINGS", str(path))
     window = open_window(qtbot, FACE)
+    wait_for_images(qtbot, window)
     assert window.settings.image_folder == str(tmp_path)
     assert window.state.display_mapping == "clip"
     assert window.state.image.name == "face.png"  # not replaced by the lesson's ascent

@@ -18,6 +18,7 @@ from tests.live_window import (
     find,
     shown_output,
     viewport_pos,
+    wait_for_images,
     wait_for_output,
 )
 from tests.numpy_reference import cross_correlate
@@ -207,6 +208,7 @@ def test_lesson_steps_through_the_classic_lesson(qtbot, window, ascent_pixels):
     menus = {a.text(): a.menu() for a in window.menuBar().actions()}
     assert action in menus["&Help"].actions()
     action.trigger()
+    wait_for_images(qtbot, window)
     tabs, panel = window.explain_tabs, window.explain_tabs.lesson
     assert tabs.currentWidget() is panel
     assert window.state.image.name == "ascent.png"

@@ -14,6 +14,7 @@ from tests.live_window import (
     requests_sent,
     set_kernel,
     shown_output,
+    wait_for_images,
     wait_for_output,
 )
 from tests.numpy_reference import cross_correlate
@@ -108,6 +109,7 @@ def test_drop_an_image_file(qtbot, window, tmp_path):
     event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
     window.dropEvent(event)
+    wait_for_images(qtbot, window)
     assert window.state.image.name == "small.png"
     wait_for_output(qtbot, window, (3, 6))
 

@@ -16,7 +16,14 @@ from PySide6.QtWidgets import (
 from engine.kernels.presets import FIXED, RANDOM
 from tests.conftest import ASCENT
 from tests.layers import keras_glorot
-from tests.live_window import ENGINE_TIMEOUT_MS, find, requests_sent, set_kernel, shown_output
+from tests.live_window import (
+    ENGINE_TIMEOUT_MS,
+    find,
+    requests_sent,
+    set_kernel,
+    shown_output,
+    wait_for_images,
+)
 from tests.numpy_reference import cross_correlate
 
 
@@ -125,6 +132,7 @@ def test_strides_with_dilation_names_the_controls(qtbot, window):
 def test_rgb_mode_is_a_three_channel_conv2d(qtbot, window):
     rgb = np.asarray(Image.open(ASCENT).convert("RGB"), np.float32)
     find(window, QComboBox, "channelMode").setCurrentIndex(1)
+    wait_for_images(qtbot, window)
     assert window.state.color == "rgb" and window.state.image.pixels.shape == (512, 512, 3)
     assert window.state.spec.kernel.shape == (3, 3, 3, 1)
     assert "(3, 3, 3, 1)" in find(window, QLabel, "weightsShape").text()
@@ -146,6 +154,7 @@ def test_rgb_mode_is_a_three_channel_conv2d(qtbot, window):
     assert not window.state.same_kernel  # the flag lives in the state, not the checkbox
     wait_for_reference(qtbot, window, rgb)
     find(window, QComboBox, "channelMode").setCurrentIndex(0)
+    wait_for_images(qtbot, window)
     assert window.state.spec.kernel.shape == (3, 3, 1, 1) and window.state.image.channels == 1
     assert not same.isVisible()
 
@@ -158,11 +167,13 @@ def test_undo_and_redo_every_edit(qtbot, window):
         bias.setValue(value)
     find(window, QSpinBox, "strideRows").setValue(1)
     find(window, QComboBox, "channelMode").setCurrentIndex(1)
+    wait_for_images(qtbot, window)
     assert window.history.stack.count() == 4
     assert "Ctrl+Z" in [s.toString() for s in window.undo_action.shortcuts()]
     assert "Ctrl+Shift+Z" in [s.toString() for s in window.redo_action.shortcuts()]
     assert window.undo_action.text() == "&Undo input channels"
     window.undo_action.trigger()
+    wait_for_images(qtbot, window)
     assert window.state.color == "gray" and window.state.image.channels == 1
     assert window.undo_action.text() == "&Undo strides"
     assert find(window, QComboBox, "channelMode").currentIndex() == 0
@@ -179,6 +190,7 @@ def test_undo_and_redo_every_edit(qtbot, window):
     assert window.kernel_table.item(0, 0).text() == "5"
     for _ in range(2):
         window.redo_action.trigger()
+    wait_for_images(qtbot, window)
     assert window.state.color == "rgb" and window.state.spec.kernel.shape == (3, 3, 3, 1)
     qtbot.waitUntil(lambda: shown_output(window).shape == (510, 510),
                     timeout=ENGINE_TIMEOUT_MS)
@@ -210,6 +222,7 @@ def test_channel_mode_needs_the_image_file(qtbot, window, tmp_path):
     path.unlink()
     spec = window.state.spec
     find(window, QComboBox, "channelMode").setCurrentIndex(1)
+    wait_for_images(qtbot, window)
     assert "Could not reload" in window.banner.text() and "gone.png" in window.banner.text()
     assert window.state.color == "gray" and window.state.spec == spec
     assert find(window, QComboBox, "channelMode").currentIndex() == 0

@@ -9,7 +9,13 @@ from PIL import Image
 from PySide6.QtWidgets import QPushButton
 
 from tests.conftest import ASCENT
-from tests.live_window import ENGINE_TIMEOUT_MS, find, open_window, shown_output
+from tests.live_window import (
+    ENGINE_TIMEOUT_MS,
+    find,
+    open_window,
+    shown_output,
+    wait_for_images,
+)
 from tests.numpy_reference import cross_correlate
 
 
@@ -61,6 +67,7 @@ def test_undo_of_a_channel_switch_it_cannot_take_leaves_history_true(qtbot, tmp_
     steps = window.history.stack.count()
     copy.unlink()
     window.undo_action.trigger()
+    wait_for_images(qtbot, window)
     assert window.state.color == "rgb"  # could not go back: the file is gone
     assert window.history.stack.count() == steps - 1  # and the step is not kept as taken
     assert not window.redo_action.isEnabled()

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from engine.commands import convolve as cli
 from engine.images.loading import ImageLoadError, load_image
-from tests.live_window import open_window
+from tests.live_window import open_window, wait_for_images
 from tests.unprivileged import as_unprivileged, open_folder, remove_folder
 
 LONG_NAME = "x" * 300 + ".png"  # most file systems allow 255
@@ -121,6 +121,7 @@ def test_file_open_with_an_over_long_name(qtbot, tmp_path, monkeypatch):
     open_action = next(a for a in window.menuBar().actions()[0].menu().actions()
                        if a.text().startswith("&Open image"))
     open_action.trigger()
+    wait_for_images(qtbot, window)
     assert_refused_and_kept(window, before)
 
 
@@ -132,6 +133,7 @@ def test_dropping_a_file_with_an_over_long_name(qtbot, tmp_path):
     event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
     window.dropEvent(event)
+    wait_for_images(qtbot, window)
     assert_refused_and_kept(window, before)
 
 
@@ -142,4 +144,5 @@ def test_the_command_line_opens_the_window_with_the_reason(qtbot, tmp_path):
     _app, window = start_window([str(tmp_path / LONG_NAME)])
     qtbot.addWidget(window)
     assert window.isVisible()
+    wait_for_images(qtbot, window)  # the window shows at once; the file is read after
     assert window.banner.isVisible() and TOO_LONG in window.banner.text()

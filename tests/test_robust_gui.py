@@ -23,6 +23,7 @@ from tests.live_window import (
     open_window,
     requests_sent,
     shown_output,
+    wait_for_images,
 )
 from tests.numpy_reference import cross_correlate
 
@@ -189,6 +190,7 @@ def test_file_open_starts_in_the_configured_folder(qtbot, tmp_path, monkeypatch)
     open_action = next(a for a in window.menuBar().actions()[0].menu().actions()
                        if a.text().startswith("&Open image"))
     open_action.trigger()
+    wait_for_images(qtbot, window)
     assert asked[0][0] == str(tmp_path)
     assert "*.png" in asked[0][1] and "*.tif" in asked[0][1] and "*.webp" in asked[0][1]
     assert window.state.image.name == "lab.png"

@@ -23,6 +23,7 @@ from tests.live_window import (
     set_kernel,
     shown_output,
     viewport_pos,
+    wait_for_images,
 )
 from tests.numpy_reference import cross_correlate
 
@@ -65,6 +66,7 @@ def test_lesson_text_follows_rgb_strides_filters_and_refusals(qtbot, window):
     assert "(1, 256, 256, 1)" in text and "strides (2, 2)" in text
     assert "Changed since this step: the input channels (RGB), strides and padding." in text
     find(window, QPushButton, "lessonAgain").click()  # puts all of it back, the photo too
+    wait_for_images(qtbot, window)
     assert window.state.color == "gray" and window.state.spec.strides == (2, 1)
     assert "Changed since" not in lesson_text(window) and "9 x 255 = 2295" in lesson_text(window)
     assert window.set_color_mode("rgb")
@@ -270,6 +272,7 @@ def test_white_images_and_small_outputs_are_framed(qtbot, window, tmp_path):
 def test_rgb_tab_label_fits_when_switched_from_the_layer_tab(qtbot, window):
     window.side_tabs.setCurrentIndex(1)  # the Layer tab holds the channel mode
     window.layer_controls.channel_mode.setCurrentIndex(1)
+    wait_for_images(qtbot, window)
     window.side_tabs.setCurrentIndex(0)
     bar = window.kernel_tabs.tabs.tabBar()
     assert bar.tabText(0) == "R = G = B"

@@ -14,7 +14,7 @@ from engine.kernels.presets import FILTER_BANK, RANDOM, random_kernel
 from engine.storage.session import session_to_json
 from engine.teaching.lesson import Lesson
 from tests.conftest import ASCENT, FACE
-from tests.live_window import ENGINE_TIMEOUT_MS, find, open_window
+from tests.live_window import ENGINE_TIMEOUT_MS, find, open_window, wait_for_images
 from tests.numpy_reference import cross_correlate
 
 
@@ -207,6 +207,7 @@ def test_session_on_the_command_line_and_as_a_class_default(qtbot, tmp_path, mon
     assert parse_args(["--session", str(path)]).session == str(path)
     _app, started = start_window(["--session", str(path)])
     qtbot.addWidget(started)
+    wait_for_images(qtbot, started)  # the window shows at once; the session's image follows
     assert started.state.model == model
     settled(qtbot, started)
     assert started.output_view.values.shape == (512, 171)

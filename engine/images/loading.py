@@ -5,6 +5,11 @@ images), as in the classic lesson. Whatever the file holds, the caller gets eith
 LoadedImage whose ``notes`` say every liberty taken (transparency flattened, frames skipped,
 channels repeated, values replaced), or an ImageLoadError whose message a student can act on.
 Nothing else escapes.
+
+Loading reports its progress to an optional callback, in stages: "reading" (the header),
+"decoding" (the share of the file read so far: Pillow has no progress callback of its own,
+and decoders consume the file as they go) and "converting" (the rows turned into float32).
+The callback may stop the load by raising LoadCancelled.
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ from __future__ import annotations
 import os
 import stat
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -30,10 +37,27 @@ EXACT_INT_LIMIT = 2**24
 
 WIDE_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")  # kept as stored, never clamped
 COLOR_MODES = ("gray", "rgb")
+#: Float32 bytes converted per step. Pillow hands pixels to NumPy as one bytes object built
+#: while holding the interpreter lock; for a whole 120-megapixel RGB photo that froze every
+#: other thread (the window) for a quarter of a second, a band of rows at a time never does.
+BAND_BYTES = 8_000_000
+
+#: A progress report: (stage, fraction done from 0 to 1, or None when unknown).
+Progress = Callable[[str, "float | None"], None]
+
+
+def _no_progress(_stage: str, _fraction: float | None) -> None:
+    pass
 
 
 class ImageLoadError(Exception):
     """An image could not be read; the message says why in plain words."""
+
+
+class LoadCancelled(BaseException):
+    """Raised by a progress callback to stop a load. A BaseException, like KeyboardInterrupt,
+    so that no handler for damaged files on the way (ours or a Pillow plugin's) takes a
+    cancel for a broken image."""
 
 
 class _Refused(Exception):
@@ -61,14 +85,25 @@ class LoadedImage:
     def nhwc_shape(self) -> tuple[int, int, int, int]:
         return (1, *self.hw, self.channels)
 
+    @cached_property
+    def value_range(self) -> tuple[float, float]:
+        """(minimum, maximum) of the pixels, computed once: the window's loader asks for it
+        on its own thread, so showing a 120-megapixel image never scans it on the GUI
+        thread."""
+        return float(self.pixels.min()), float(self.pixels.max())
 
-def load_image(path: str | Path, color: str = "gray") -> LoadedImage:
+
+def load_image(path: str | Path, color: str = "gray",
+               progress: Progress | None = None) -> LoadedImage:
     """Read any image Pillow reads, unscaled: one grayscale channel (``color="gray"``,
-    pixels (H, W)) or three (``color="rgb"``, pixels (H, W, 3)). Raises ImageLoadError only."""
+    pixels (H, W)) or three (``color="rgb"``, pixels (H, W, 3)). Raises ImageLoadError only
+    (or LoadCancelled, raised by ``progress``, which is told each stage as it goes)."""
+    report = progress or _no_progress
     if color not in COLOR_MODES:
         raise ValueError(f"color must be one of {COLOR_MODES}, not {color!r}")
     path = Path(path)
     name = shown_name(path)
+    report("reading", None)
     _check_is_a_file(path, name)
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     notes: list[str] = []
@@ -82,13 +117,17 @@ def load_image(path: str | Path, color: str = "gray") -> LoadedImage:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             # Opened from a handle, not a name: Pillow's memory-mapped path reads uncompressed
             # TIFFs rotated by their orientation tag with the wrong size (scrambled pixels).
-            with handle, Image.open(handle) as image:
+            source = _ReadCounter(handle, report) if progress else handle
+            with handle, Image.open(source) as image:
                 size = image.size
                 _check_pixel_count(name, image.size)
                 _note_frames_and_depth(image, notes)
+                if progress:
+                    source.start_counting()
                 image.load()  # decode now: a truncated file opens fine and fails here
                 image = _upright(image, notes)
-                pixels = _to_gray(image, notes) if color == "gray" else _to_rgb(image, notes)
+                pixels = (_to_gray(image, notes, report) if color == "gray"
+                          else _to_rgb(image, notes, report))
     except ImageLoadError:
         raise
     except _Refused as exc:
@@ -117,6 +156,35 @@ def load_image(path: str | Path, color: str = "gray") -> LoadedImage:
     if pixels.size == 0:
         raise ImageLoadError(f"{name} has no pixels.")
     return LoadedImage(pixels=pixels, name=path.name, notes=tuple(notes))
+
+
+class _ReadCounter:
+    """The open file as Pillow reads it, telling ``report`` how much of it has been read
+    once decoding starts. Everything but ``read`` is the file's own (fileno included, so
+    Pillow takes exactly the paths it takes with the plain file)."""
+
+    def __init__(self, handle, report: Progress) -> None:
+        self._handle, self._report = handle, report
+        self._size = max(os.fstat(handle.fileno()).st_size, 1)
+        self._counting = False
+        self._furthest = 0.0  # decoders seek back now and then; progress never does
+
+    def start_counting(self) -> None:
+        self._counting = True
+        self._tell()
+
+    def read(self, *args) -> bytes:
+        data = self._handle.read(*args)
+        if self._counting:
+            self._tell()
+        return data
+
+    def _tell(self) -> None:
+        self._furthest = max(self._furthest, min(self._handle.tell() / self._size, 1.0))
+        self._report("decoding", self._furthest)
+
+    def __getattr__(self, name: str):
+        return getattr(self._handle, name)
 
 
 def _check_is_a_file(path: Path, name: str) -> None:
@@ -194,9 +262,11 @@ def _note_frames_and_depth(image: Image.Image, notes: list[str]) -> None:
 
 
 def _upright(image: Image.Image, notes: list[str]) -> Image.Image:
-    """Apply the EXIF orientation a phone camera writes; a broken tag is not fatal."""
+    """Apply the EXIF orientation a phone camera writes; a broken tag is not fatal. In place:
+    an upright image is not copied (a copy of a 120-megapixel photo costs 480 MB)."""
     try:
-        return ImageOps.exif_transpose(image)
+        ImageOps.exif_transpose(image, in_place=True)
+        return image
     except Exception:
         notes.append("Its orientation tag is unreadable: shown as stored.")
         return image
@@ -219,11 +289,37 @@ def _on_white(image: Image.Image, notes: list[str]) -> Image.Image:
     return Image.alpha_composite(white, rgba).convert("RGB")
 
 
-def _wide_values(image: Image.Image, notes: list[str]) -> np.ndarray:
+def _float32(image: Image.Image, report: Progress) -> np.ndarray:
+    """``np.asarray(image, dtype=np.float32)`` (the mode's own values, one plane per band),
+    converted a band of rows at a time so that no single call holds the interpreter lock
+    long (see BAND_BYTES)."""
+    width, height = image.size
+    bands = len(image.getbands())
+    pixels = np.empty((height, width) if bands == 1 else (height, width, bands), np.float32)
+    rows = max(1, BAND_BYTES // max(1, width * bands * 4))
+    for top in range(0, height, rows):
+        bottom = min(top + rows, height)
+        pixels[top:bottom] = np.asarray(image.crop((0, top, width, bottom)))
+        report("converting", bottom / height)
+    return pixels
+
+
+def _repeated_rgb(values: np.ndarray, report: Progress) -> np.ndarray:
+    """One (H, W) channel repeated into R, G and B, a band of rows at a time."""
+    height = values.shape[0]
+    pixels = np.empty((*values.shape, 3), np.float32)
+    rows = max(1, BAND_BYTES // max(1, values[0].nbytes * 3))
+    for top in range(0, height, rows):
+        pixels[top:top + rows] = values[top:top + rows, :, None]
+        report("converting", min(top + rows, height) / height)
+    return pixels
+
+
+def _wide_values(image: Image.Image, notes: list[str], report: Progress) -> np.ndarray:
     """16-bit, 32-bit integer and float images as stored: Pillow's convert("L") would clamp
     them to 255. NaN and infinity would poison every output they touch, so they become 0
     (and a note says so); magnitudes that could overflow float32 sums are refused."""
-    pixels = np.asarray(image, dtype=np.float32)
+    pixels = _float32(image, report)
     bad = ~np.isfinite(pixels)
     if bad.any():
         pixels = np.where(bad, np.float32(0), pixels)
@@ -257,33 +353,33 @@ def _as_rgb_image(image: Image.Image, notes: list[str]) -> Image.Image:
                                f"or grayscale.") from None
 
 
-def _to_gray(image: Image.Image, notes: list[str]) -> np.ndarray:
+def _to_gray(image: Image.Image, notes: list[str], report: Progress) -> np.ndarray:
     """One float32 channel, keeping each mode's real value range."""
     mode = image.mode
     if mode in WIDE_MODES:
-        return np.ascontiguousarray(_wide_values(image, notes))
+        return np.ascontiguousarray(_wide_values(image, notes, report))
     if mode == "1":
         notes.append("1-bit image: black is 0, white is 255.")
     elif mode != "L" or _has_alpha(image):
         image = _as_rgb_image(image, notes)
         notes.append(f"{mode} image converted to one grayscale channel (0-255).")
-    return np.ascontiguousarray(np.asarray(image.convert("L"), dtype=np.float32))
+    return _float32(image if image.mode == "L" else image.convert("L"), report)
 
 
-def _to_rgb(image: Image.Image, notes: list[str]) -> np.ndarray:
+def _to_rgb(image: Image.Image, notes: list[str], report: Progress) -> np.ndarray:
     """Three float32 channels: 0-255, or the stored range repeated for one wide channel."""
     mode = image.mode
     if mode in WIDE_MODES:
-        values = _wide_values(image, notes)
+        values = _wide_values(image, notes, report)
         notes.append("Its one channel is repeated into R, G and B.")
-        return np.ascontiguousarray(np.repeat(values[:, :, None], 3, axis=2))
+        return _repeated_rgb(values, report)
     if mode == "1":
         notes.append("1-bit image: black is 0, white is 255.")
     if mode in ("1", "L") and not _has_alpha(image):
         notes.append("Grayscale image: its one channel is repeated into R, G and B.")
     elif mode not in ("RGB", "CMYK") and not _has_alpha(image):
         notes.append(f"{mode} image converted to RGB (0-255).")
-    return np.ascontiguousarray(np.asarray(_as_rgb_image(image, notes), dtype=np.float32))
+    return _float32(_as_rgb_image(image, notes), report)
 
 
 def readable_extensions() -> list[str]:

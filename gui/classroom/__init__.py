@@ -118,7 +118,7 @@ class Classroom(QObject):
         if session is None and not image_given and self.defaults.session:
             session = self.defaults.session
         if session:
-            self.sessions.open(session)
+            self.sessions.start_open(session)  # its image is read while the window shows
 
     def remember(self) -> None:
         """What the user changed in this run (a scale left alone keeps following the class

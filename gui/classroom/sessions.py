@@ -1,9 +1,9 @@
 """File > Save session and Open session: the window's state to and from a .convscope file.
 
-Opening reads and checks the whole file first (engine/storage/session.py), then the image,
-then changes the window in one go, so a bad file changes nothing. A session whose image has
-moved opens all the same, on the image already on screen, and the banner offers a button to
-find the image.
+Opening reads and checks the whole file first (engine/storage/session.py), then the image
+(off the GUI thread, gui/image_opener.py), then changes the window in one go, so a bad file
+changes nothing. A session whose image has moved opens all the same, on the image already on
+screen, and the banner offers a button to find the image.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog
 
-from engine.images.loading import ImageLoadError, LoadedImage, load_image
 from engine.kernels.edits import channels_identical
 from engine.storage.atomic import SaveError
 from engine.storage.paths import shown_name
@@ -70,50 +69,75 @@ class SessionActions:
         return True
 
     def open(self, path: str | Path) -> bool:
-        """Open ``path``; False (and nothing changed) when it cannot be used."""
-        window = self.window
+        """Open ``path`` as ``start_open`` does and return when it is done: True when the
+        session is on screen, False (and nothing changed) when it cannot be used. The event
+        loop runs meanwhile."""
+        outcome: list[bool] = []
+        if not self.start_open(path, outcome.append):
+            return False
+        self.window.images.wait()
+        return bool(outcome and outcome[0])
+
+    def start_open(self, path: str | Path, done: Callable[[bool], None] | None = None) -> bool:
+        """Start opening ``path``: False (and nothing changed) when it cannot be used at all;
+        otherwise its image is read off the GUI thread and the session applied with it, and
+        ``done`` hears whether it was."""
+        done = done or (lambda _opened: None)
         try:
             session = read_session(path)
         except SessionFileError as exc:
             self.report(f"Session not opened, nothing changed: {exc}", True)
             return False
-        folder = Path(path).resolve().parent
-        image_file = session.image.locate(folder)
-        image, missing = None, ""
+        image_file = session.image.locate(Path(path).resolve().parent)
         if image_file is None:
-            missing = "was not found where the session says"
-        else:
-            try:
-                image = load_image(image_file, color=session.color)
-            except ImageLoadError as exc:
-                missing = f"cannot be opened ({exc})"
-        if image is None and window.state.image_path is None:
-            self.report(f"Session not opened, nothing changed: its image "
-                          f"{session.image.name} {missing}.", True)
-            return False
-        if not self._apply(session, image, image_file):
-            return False
-        name = shown_name(path)
-        if image is None:
-            window.banner.set_notice(
-                f"Opened the session {name}, but its image {session.image.name} {missing}; "
-                f"the image on screen stays. Find the image to use it:")
-            window.banner_dock.set_action("Find the image...", self.ask_image)
-        else:
-            self.report(f"Opened the session {name}", False)
+            return self._without_image(session, path, "was not found where the session says",
+                                       done)
+        expected = str(image_file)
+
+        def read(applied: bool) -> None:
+            target = self.window.images.last
+            if target is None or target.path != expected:
+                done(False)  # another image was asked for meanwhile: that one wins
+            elif applied:
+                self._apply(session)
+                self.report(f"Opened the session {shown_name(path)}", False)
+                done(True)
+            elif not (target.error and self._without_image(
+                    session, path, f"cannot be opened ({target.error})", done)):
+                done(False)  # (or the window closed)
+
+        self.window.images.open(image_file, read, color=session.color, model=session.model)
         return True
 
-    def _apply(self, session: Session, image: LoadedImage | None,
-               image_file: Path | None) -> bool:
+    def _without_image(self, session: Session, path: str | Path, missing: str,
+                       done: Callable[[bool], None]) -> bool:
+        """The session on the image already on screen (in the session's mode), with a button
+        to find its own; False when there is no image to use."""
         window, state = self.window, self.window.state
-        if image is not None:
-            window.banner.set_problem("")
-            state.image_path = str(image_file.resolve())
-            state.set_color_image(session.color, image, session.model)
-            window.setWindowTitle(f"ConvScope: {image.name}")
-        elif session.color != state.color and not window.set_color_mode(session.color,
-                                                                         session.model):
-            return False  # the image on screen cannot be reloaded: the switch said why
+        if window.images.target_path() is None:
+            self.report(f"Session not opened, nothing changed: its image "
+                        f"{session.image.name} {missing}.", True)
+            return False
+
+        def apply(applied: bool = True) -> None:
+            if not applied:
+                done(False)  # the image on screen cannot be reloaded: the switch said why
+                return
+            self._apply(session)
+            window.banner.set_notice(
+                f"Opened the session {shown_name(path)}, but its image {session.image.name} "
+                f"{missing}; the image on screen stays. Find the image to use it:")
+            window.banner_dock.set_action("Find the image...", self.ask_image)
+            done(True)
+
+        if session.color == state.color:
+            apply()
+            return True
+        return window.color_switch.switch(session.color, session.model, apply)
+
+    def _apply(self, session: Session) -> None:
+        """Everything but the image (already in place, in the session's mode)."""
+        window, state = self.window, self.window.state
         state.set_model(session.model, session.selected_layer)
         state.set_seed(session.seed)
         state.select_filter(session.selected_filter)
@@ -129,10 +153,10 @@ class SessionActions:
         if session.lesson_step is not None:
             window.explain_tabs.lesson.resume(session.lesson_step)
         window.explain_tabs.setCurrentWidget(self.tabs()[session.tab])
-        return True
 
     def locate_image(self, path: str | Path) -> bool:
-        """The moved image, found: open it (in the session's channel mode, now in force)."""
+        """The moved image, found: open it (in the session's channel mode, now in force), and
+        return when it is on screen."""
         return self.window.open_path(path) is not None
 
     # -- the menu handlers: ask for a path, then call the methods above ------------------
@@ -145,11 +169,11 @@ class SessionActions:
     def ask_open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Open session", "", SESSION_FILTER)
         if path:
-            self.open(path)
+            self.start_open(path)
 
     def ask_image(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Find the session's image",
                                               self.window.settings.image_folder,
                                               self.image_filter)
         if path:
-            self.locate_image(path)
+            self.window.open_image(path)  # (locate_image, without waiting)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
+from engine.model.network import ModelSpec
 from gui.panels.correlation_note import CorrelationNote
 from gui.panels.image_panel import ImagePanel
 from gui.panels.lesson_panel import LessonPanel
@@ -24,7 +25,8 @@ from gui.state import AppState
 
 class ExplainTabs(QTabWidget):
     def __init__(self, state: AppState, pipeline: LivePipeline, input_view: ImagePanel,
-                 output_view: ImagePanel, open_lesson_image: Callable[[], object],
+                 output_view: ImagePanel,
+                 open_lesson_image: Callable[[ModelSpec, int], object],
                  parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("explainTabs")

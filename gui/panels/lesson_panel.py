@@ -15,6 +15,7 @@ from html import escape
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from engine.model.network import ModelSpec
 from engine.teaching.lesson import LESSON_IMAGE, Lesson
 from engine.teaching.pooling_lesson import PoolingLesson
 from gui.state import AppState
@@ -33,7 +34,7 @@ def as_html(text: str) -> str:
 
 
 class LessonPanel(QWidget):
-    def __init__(self, state: AppState, open_lesson_image: Callable[[], object],
+    def __init__(self, state: AppState, open_lesson_image: Callable[[ModelSpec, int], object],
                  parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("lessonPanel")
@@ -118,13 +119,16 @@ class LessonPanel(QWidget):
         (``exact``) the lesson's settings for that step. Step 1, and any step set exactly,
         also opens the photo as one gray channel."""
         self.index = min(max(index, 0), len(self.lesson) - 1)
+        settings = self.lesson.exact_model if exact else self.lesson.model_for
+        model = settings(self.index, self.state.model)
+        layer = self.lesson.selected_layer(self.index)
         image = self.state.image
         if (self.index == 0 or exact) and (image is None or image.name != LESSON_IMAGE
                                            or image.channels != 1):
-            self.open_lesson_image()
-        settings = self.lesson.exact_model if exact else self.lesson.model_for
-        self.state.set_model(settings(self.index, self.state.model),
-                             selected_layer=self.lesson.selected_layer(self.index))
+            self.open_lesson_image(model, layer)  # the photo is read off the GUI thread;
+            # the step's layers come with it, in one step
+        else:
+            self.state.set_model(model, selected_layer=layer)
         self.refresh()
 
     def refresh(self, *_changed) -> None:

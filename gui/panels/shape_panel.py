@@ -102,6 +102,8 @@ class ShapePanel(QWidget):
             lines = ["For the refused settings, not the view's output:", *lines]
         else:
             self.output_shape.setText(f"output: {format_shape(shape)}")
-        self.output_shape.setStyleSheet(REFUSED_STYLE if refused else OUTPUT_STYLE)
+        style = REFUSED_STYLE if refused else OUTPUT_STYLE
+        if self.output_shape.styleSheet() != style:  # setting it again resets a scaled font
+            self.output_shape.setStyleSheet(style)
         self.output_shape.setToolTip(refused)
         self.explanation.setText("\n".join(lines))

@@ -21,14 +21,15 @@ class InputView(ImagePanel):
 
     def show_image(self, image: LoadedImage) -> None:
         pixels = image.pixels
+        low, high = image.value_range  # (the image loader has measured it on its thread)
         # colour: R, G, B as they are (0-255, or the full range of 16-bit and float images);
         # one channel: stretched like the output
-        wide = image.channels > 1 and (pixels.max() > 255 or pixels.min() < 0)
+        wide = image.channels > 1 and (high > 255 or low < 0)
         levels = auto_levels(pixels) if image.channels == 1 or wide else (0, 255)
         self.show_array(pixels, levels)
         notes = " ".join(image.notes)
         self.caption.setText(f"{image.name}: {image.hw[0]} x {image.hw[1]} pixels, values "
-                             f"{format_number(pixels.min())} to {format_number(pixels.max())}. "
+                             f"{format_number(low)} to {format_number(high)}. "
                              f"{notes}".strip())
 
 
