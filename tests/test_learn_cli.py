@@ -21,7 +21,7 @@ SOBEL_Y_TEXT = "-1 -2 -1; 0 0 0; 1 2 1"
 
 def test_learn_recovers_sobel_y_and_saves_the_kernel(run_main, tmp_path):
     out = tmp_path / "learned.npy"
-    result = run_main("learn", ASCENT, "--target-kernel", SOBEL_Y_TEXT, "--steps", "1000",
+    result = run_main("learn", ASCENT, "--target-kernel", SOBEL_Y_TEXT, "--steps", "1200",
                       "-o", out)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()

@@ -46,13 +46,13 @@ def steps_to_recover(trainer, target, limit, every=25):
 
 
 # -- recovery ----------------------------------------------------------------------------------
-def test_defaults_recover_sobel_y_on_ascent_within_1000_steps(ascent_pixels):
-    """The issue's scene: a mystery Sobel Y, Adam at its default rate, unscaled pixels.
-    Measured: 725 steps from GlorotUniform(0)."""
+def test_defaults_recover_sobel_y_on_ascent_within_1200_steps(ascent_pixels):
+    """The issue's scene: a mystery Sobel Y, Adam (AMSGrad) at its default rate, unscaled
+    pixels, stride 1. Measured: 825 steps from GlorotUniform(0)."""
     model = untrained(0)
     target = TrainTarget("mystery", "Sobel Y").model_for(model)
     trainer = KerasTrainer(nhwc(ascent_pixels), model, target, TrainSettings())
-    steps = steps_to_recover(trainer, target, 1000)
+    steps = steps_to_recover(trainer, target, 1200)
     assert steps is not None, relative_error(trainer.weights(), target)
     learned = trainer.weights().layers[0]
     np.testing.assert_allclose(learned.kernel[:, :, 0, 0], SOBEL_Y, atol=TOLERANCE * 2)
@@ -60,12 +60,14 @@ def test_defaults_recover_sobel_y_on_ascent_within_1000_steps(ascent_pixels):
 
 
 def test_several_filters_learn_their_own_kernels(ascent_pixels):
-    """Two filters, two random whole-number mysteries, the lesson's strides (2, 1)."""
+    """Two filters, two random whole-number mysteries, the lesson's strides (2, 1), within
+    the command line's default steps. Measured: 2075 (the filter whose weights sum to 9
+    converges last: its bias and its weights' sum act almost alike on a photo)."""
     model = untrained(1, filters=2, strides=(2, 1))
     target = TrainTarget("mystery", RANDOM_WEIGHTS, seed=4).model_for(model)
     assert not np.array_equal(target.layers[0].kernel[..., 0], target.layers[0].kernel[..., 1])
     trainer = KerasTrainer(nhwc(ascent_pixels), model, target, TrainSettings())
-    assert steps_to_recover(trainer, target, 2500) is not None
+    assert steps_to_recover(trainer, target, STEPS) is not None
 
 
 @pytest.mark.slow
@@ -73,8 +75,8 @@ def test_several_filters_learn_their_own_kernels(ascent_pixels):
     name for name, plane in FIXED.items() if plane.shape == (3, 3))])
 def test_default_steps_recover_every_3x3_preset(ascent_pixels, name):
     """The command line's defaults (STEPS steps, Adam at its default rate) recover every 3x3
-    preset on ascent from GlorotUniform(0); the slowest measured is the box blur, about 2300
-    steps at seeds 0 to 3 (its bias converges last)."""
+    preset on ascent from GlorotUniform(0). Measured at seeds 0 to 3: 826 to 1,901 steps (the
+    box blur and the sharpen filter last: their bias converges slowest)."""
     model = untrained(0)
     target = single_conv(model.layers[0].with_changes(
         kernel=preset_plane(name)[:, :, None, None], bias=0.0))
@@ -104,8 +106,10 @@ def test_losses_are_recorded_and_reset_goes_back(ascent_pixels):
     first, _ = trainer.current()
     losses = trainer.train(20)
     assert losses.shape == (20,) and losses[0] == pytest.approx(first, rel=1e-6)
-    assert losses[-1] < losses[0] and trainer.steps == 20
-    assert trainer.weights() != model
+    assert trainer.steps == 20 and trainer.weights() != model
+    trainer.train(280)
+    assert trainer.loss_history.shape == (300,)
+    assert trainer.loss_history[-1] < 1e-2 * first  # Adam's first steps are wide; then it falls
     trainer.reset()
     assert trainer.weights() == model and trainer.steps == 0 and trainer.loss_history.size == 0
     again = trainer.train(20)

@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="adam: keras.optimizers.Adam(amsgrad=True); sgd: "
                              "keras.optimizers.SGD (default adam)")
     parser.add_argument("--learning-rate", type=float, metavar="LR",
-                        help="default: 0.5 for adam; for sgd 1e-6, or 0.1 with --scale-inputs")
+                        help="default: 1.0 for adam; for sgd 1e-6, or 0.1 with --scale-inputs")
     parser.add_argument("--loss", choices=tuple(LOSSES), default="mse",
                         help="mse: mean squared error; mae: mean absolute error (default mse)")
     parser.add_argument("--scale-inputs", action="store_true",
