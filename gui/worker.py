@@ -8,11 +8,15 @@ one request at a time and waits for the answer without holding the lock. With
 state, so the layer is built and called here only).
 
 Requests are coalesced: while one computation runs, only the newest request waits, so holding
-an arrow key or typing fast never builds a queue.
+an arrow key or typing fast never builds a queue. Training requests (Start, Pause, Step, ...)
+are sent in order; while the engine trains, this thread collects its reports every few
+milliseconds and answers output requests in between (the engine runs its steps in short
+chunks, so neither waits long).
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import traceback
@@ -22,7 +26,9 @@ from dataclasses import replace
 from PySide6.QtCore import QThread, Signal
 
 from engine.backend.process import EngineProcess, EngineStopped, engine_mode
+from engine.backend.training_service import LocalTraining
 from engine.model.errors import LayerSpecError
+from engine.training.messages import STOP, stop_request
 from gui.requests import EngineFailure, ModelRequest, ModelResult, Timeline
 
 INSTALL_HINT = ("Install it into ConvScope's environment with "
@@ -34,6 +40,9 @@ STOP_GRACE_MS = 5_000
 
 #: How long the GUI thread lets an idle worker have the interpreter to take a new request.
 HANDOVER_WAIT_S = 0.005
+
+#: While the engine trains, how often the worker looks for its reports (seconds).
+TRAINING_POLL_S = 0.01
 
 #: Workers still running after their engine process was killed (stuck outside the engine):
 #: kept referenced so Qt never destroys a running QThread; see ``stuck_workers``.
@@ -66,6 +75,8 @@ class EngineWorker(QThread):
     engineFailed = Signal(str)
     resultReady = Signal(object)  # ModelResult
     computeFailed = Signal(object)  # EngineFailure
+    trainingReport = Signal(object)  # TrainProgress (engine/training/messages.py)
+    trainingFailed = Signal(str)  # the engine stopped while training
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -80,6 +91,10 @@ class EngineWorker(QThread):
         self.engine_import_s: float | None = None  # how long TensorFlow took to import there
         self._engine: EngineProcess | None = None  # the engine process (process mode)
         self._new_engine = type(self).engine_factory
+        self._trainings: list[tuple] = []  # (image, TrainRequest) to send, in order
+        self._training_live = False  # training reports may come: look for them
+        self._trained = False  # a training request was ever sent (stop it when closing)
+        self._last_training_id = 0
 
     def submit(self, request: ModelRequest) -> None:
         """Queue ``request``, replacing any request that has not started yet.
@@ -96,6 +111,13 @@ class EngineWorker(QThread):
             self._condition.notify()
         if waiting:
             self._taken.wait(HANDOVER_WAIT_S)
+
+    def submit_training(self, image, request) -> None:
+        """Queue a TrainRequest for ``image``; training requests are never coalesced (each
+        is an action: Start, Step, ...). Reports come back as trainingReport signals."""
+        with self._condition:
+            self._trainings.append((image, request))
+            self._condition.notify()
 
     def stop(self) -> None:
         """Ask the loop to end and wait for it. An engine process still loading TensorFlow
@@ -133,29 +155,75 @@ class EngineWorker(QThread):
         self.engine_pid = getattr(engine, "pid", None)
         self.engine_import_s = getattr(engine, "import_seconds", None)
         self.engineReady.emit()
+        training = engine if hasattr(engine, "train") else LocalTraining()
         try:
             while True:
-                if self._pending is None and hasattr(engine, "compile_current"):
+                if (self._pending is None and not self._training_live
+                        and hasattr(engine, "compile_current")):
                     engine.compile_current()  # idle: Keras on this thread traces its call
-                request = self._next_request()
-                if request is None:
+                work = self._next_work(0.0 if isinstance(training, LocalTraining)
+                                       else TRAINING_POLL_S)
+                if work is None:
                     return
-                self._compute(engine, request)
+                request, trainings = work
+                if request is not None:  # an edit's output first: it is what the user sees
+                    self._compute(engine, request)
+                for image, training_request in trainings:
+                    self._send_training(training, image, training_request)
+                if self._training_live:
+                    self._receive_reports(training)
         finally:
+            if self._trained:  # a shared engine must not go on training for nobody
+                with contextlib.suppress(Exception):
+                    training.train(None, stop_request(self._last_training_id + 1))
             if hasattr(engine, "close"):
                 engine.close()
 
-    def _next_request(self) -> ModelRequest | None:
+    def _next_work(self, poll_s: float):
+        """(the newest ModelRequest or None, the training requests to send), once there is
+        something to do or, while training reports may come, after ``poll_s``; None when
+        stopping."""
         with self._condition:
             self._waiting = True
-            while self._pending is None and not self._stopping:
+            while self._pending is None and not self._trainings and not self._stopping:
+                if self._training_live:
+                    self._condition.wait(poll_s)
+                    break
                 self._condition.wait()
             self._waiting = False
             if self._stopping:
                 return None
             request, self._pending = self._pending, None
-            self._taken.set()  # it keeps the interpreter until it waits for the engine
-            return request
+            trainings, self._trainings = self._trainings, []
+            if request is not None:
+                self._taken.set()  # it keeps the interpreter until it waits for the engine
+            return request, trainings
+
+    def _send_training(self, training, image, request) -> None:
+        self._trained = True
+        self._last_training_id = request.request_id
+        self._training_live = request.action != STOP
+        try:
+            training.train(image, request)
+        except EngineStopped as exc:
+            self._training_live = False
+            self.trainingFailed.emit(str(exc))
+        except Exception as exc:  # reported; the thread and the next request live on
+            traceback.print_exc()
+            self._training_live = False
+            self.trainingFailed.emit(f"Keras could not train ({type(exc).__name__}: {exc}).")
+
+    def _receive_reports(self, training) -> None:
+        try:
+            reports = training.training_reports()
+        except EngineStopped as exc:
+            self._training_live = False
+            self.trainingFailed.emit(str(exc))
+            return
+        for report in reports:
+            if report.request_id == self._last_training_id and not report.running:
+                self._training_live = False  # the answer to the last request: all quiet
+            self.trainingReport.emit(report)
 
     def _compute(self, engine, request: ModelRequest) -> None:
         started = time.perf_counter()

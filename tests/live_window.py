@@ -81,6 +81,12 @@ class EngineLoan:
     def run(self, image, model):
         return self._engine.run(image, model)
 
+    def train(self, image, request) -> None:
+        self._engine.train(image, request)
+
+    def training_reports(self) -> list:
+        return self._engine.training_reports()
+
     def abort(self) -> None:
         self._aborted = True
         self._engine.abort()

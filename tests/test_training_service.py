@@ -45,11 +45,13 @@ def test_run_reports_every_step_once_then_pause_and_step(pixels):
     for before, after in zip(reports, reports[1:]):
         assert after.first_step == before.steps  # every loss exactly once, in order
     assert all(r.running and r.steps_per_second > 0 for r in reports[1:])
-    assert reports[-1].loss < reports[0].loss
-    assert reports[-1].explanation.ref == WeightRef(row=1, col=1)
+    assert reports[-1].loss == pytest.approx(float(reports[-1].losses[-1]))  # the newest
+    explained = [r for r in reports if r.explanation is not None]  # a few a second
+    assert explained and explained[0].explanation.ref == WeightRef(row=1, col=1)
 
     paused = service.handle(request(2, PAUSE, reports[-1].model), pixels)
     assert not service.running and not paused.running and paused.request_id == 2
+    assert paused.explanation is not None  # paused: always worked out for these weights
     assert service.work() is None
     stepped = service.handle(request(3, STEP, paused.model, steps=5), pixels)
     assert stepped.steps == paused.steps + 5 and stepped.losses.shape == (5,)

@@ -3,7 +3,7 @@
 A KerasTrainer builds one Keras layer per layer of a ModelSpec (the same ``build_layer`` and
 ``assign_weights`` the window's runner uses), computes the target output with a second set of
 layers holding the target's weights, and trains every trainable weight with Keras's own loss
-and optimizer. Steps run in chunks inside one ``tf.function`` (a ``tf.range`` loop that
+and optimizer. Steps run in chunks inside one ``tf.function`` (a ``tf.while_loop`` that
 records each step's loss), about a fifth faster than one Python call per step. Importing this
 module imports TensorFlow (through keras_model).
 """
@@ -167,18 +167,23 @@ class KerasTrainer:
         self._optimizer = make_optimizer(self.settings)
         self._optimizer.build(self._variables)
         self._loss = make_loss(self.settings)
-        self._chunk = tf.function(self._train_chunk)
-        self._inspect = tf.function(self._gradients)
+        self._chunk = tf.function(self._train_chunk, autograph=False)
+        self._inspect = tf.function(self._gradients, autograph=False)
 
     # -- training -----------------------------------------------------------------------------
     def _train_chunk(self, count):
-        losses = tf.TensorArray(tf.float32, size=count)
-        for i in tf.range(count):
+        """``count`` steps as one graph; each step's loss. Written with tf.while_loop, so
+        tracing needs no autograph (which takes a second or more to convert the code)."""
+
+        def step(i, losses):
             with tf.GradientTape() as tape:
                 loss = self._loss(self._target, _call(self._layers, self._x)[-1])
             gradients = tape.gradient(loss, self._variables)
             self._optimizer.apply_gradients(zip(gradients, self._variables))
-            losses = losses.write(i, loss)
+            return i + 1, losses.write(i, loss)
+
+        _, losses = tf.while_loop(lambda i, _losses: i < count, step,
+                                  (tf.constant(0), tf.TensorArray(tf.float32, size=count)))
         return losses.stack()
 
     def train(self, steps: int) -> np.ndarray:

@@ -49,6 +49,7 @@ def serve(connection) -> None:
     started = time.perf_counter()
     try:
         from engine.backend.keras_model import KerasModelRunner
+        from engine.backend.training_service import TrainingService
 
         runner = KerasModelRunner()
     except BaseException as exc:  # any import failure is reported, not raised
@@ -57,13 +58,25 @@ def serve(connection) -> None:
     connection.send(("ready", time.perf_counter() - started))
     input_name = None
     outputs: list[tuple[str, shared_memory.SharedMemory, np.ndarray]] = []
+    training = TrainingService()
     while True:
+        if training.running and not connection.poll(0):  # steps until a message waits
+            _send_report(connection, training, training.work)
+            continue
         try:
             message = connection.recv()
         except EOFError:  # the window is gone
             return
         if message[0] == "stop":
             return
+        if message[0] == "train":
+            _, input_ref, request = message
+            if input_ref is not None and input_ref[0] != input_name:
+                _read_input(runner, *input_ref)
+                input_name = input_ref[0]
+            _send_report(connection, training,
+                         lambda r=request: training.handle(r, runner.input_tensor))
+            continue
         _, (in_name, in_shape), out_refs, model = message
         started = time.perf_counter()
         try:
@@ -77,12 +90,24 @@ def serve(connection) -> None:
                 outputs = [(name, *_attach(name, tuple(shape))) for name, shape in out_refs]
             runner.run_input(model, outs=[array for _, _, array in outputs])
             connection.send(("ok", (time.perf_counter() - started, runner.last_call_seconds)))
-            if not connection.poll(0):  # idle: make the next weight edit cheaper
+            if not connection.poll(0) and not training.running:  # idle: trace the layers
                 runner.compile_current()
         except LayerSpecError as exc:
             connection.send(("spec", str(exc)))
         except Exception as exc:  # reported to the window; the loop goes on
             connection.send(("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
+
+
+def _send_report(connection, training, work) -> None:
+    """Run ``work`` (a training request or a chunk of steps) and send its report, if any;
+    an unexpected fault stops training and is reported, the loop goes on."""
+    try:
+        report = work()
+    except Exception as exc:
+        traceback.print_exc()
+        report = training.failed(f"Keras could not train ({type(exc).__name__}: {exc}).")
+    if report is not None:
+        connection.send(("train", report))
 
 
 def _read_input(runner, name: str, shape: tuple[int, ...]) -> None:
@@ -171,6 +196,7 @@ class EngineProcess:
         self.last_call_seconds = 0.0  # the bare ``layer(x)`` inside the last convolve
         self._aborted = False
         self.starting = False  # launching the process and waiting for Keras to load there
+        self._reports: list = []  # training reports that came while waiting for an answer
         if start:
             self.start()
 
@@ -235,6 +261,39 @@ class EngineProcess:
             raise LayerSpecError(detail)
         raise RuntimeError(detail)
 
+    def train(self, image: LoadedImage | None, request) -> None:
+        """Send a TrainRequest (engine/training/messages.py) for ``image``; the engine's
+        reports come from ``training_reports``. Raises EngineStopped if the process died."""
+        if self._pipe is None:
+            self.start()
+        input_ref = None
+        if image is not None:
+            input_ref = self._share_input(
+                image.pixels if isinstance(image, LoadedImage) else np.asarray(image))
+        try:
+            self._pipe.send(("train", input_ref, request))
+        except (BrokenPipeError, OSError) as exc:
+            self._lost()
+            raise EngineStopped("The engine process stopped; it restarts on the next "
+                                "edit.") from exc
+
+    def training_reports(self) -> list:
+        """The training reports (TrainProgress) that have arrived, oldest first."""
+        reports, self._reports = self._reports, []
+        try:
+            while self._pipe is not None and self._pipe.poll(0):
+                kind, detail = self._pipe.recv()
+                if kind == "train":
+                    reports.append(detail)
+        except (EOFError, OSError) as exc:
+            code = self._process.exitcode if self._process is not None else None
+            self._lost()
+            raise EngineStopped(f"The engine process stopped (exit code {code}); it "
+                                f"restarts on the next edit.") from exc
+        if reports:
+            self._release_input_block()  # the engine has read any image sent with them
+        return reports
+
     def _release_outputs(self) -> None:
         for out in self._outputs:
             out.release()
@@ -259,9 +318,13 @@ class EngineProcess:
 
     def _receive(self, timeout: float):
         try:
-            if not self._pipe.poll(timeout):
-                raise EOFError
-            return self._pipe.recv()
+            while True:
+                if not self._pipe.poll(timeout):
+                    raise EOFError
+                message = self._pipe.recv()
+                if message[0] != "train":
+                    return message
+                self._reports.append(message[1])  # training goes on while it answers
         except (EOFError, OSError) as exc:
             code = self._process.exitcode if self._process is not None else None
             self._lost()

@@ -21,6 +21,9 @@ from engine.training.messages import RESET, RUN, STEP, STOP, TrainProgress, Trai
 CHUNK_S = 0.02
 #: Bounds of a chunk, in steps.
 MIN_CHUNK, MAX_CHUNK = 1, 500
+#: While training runs, the gradient of the watched weight is worked out at most this often
+#: (seconds): it costs a gradient pass and a pass over the image in NumPy, about two steps.
+EXPLAIN_EVERY_S = 0.25
 
 
 class TrainingService:
@@ -36,6 +39,7 @@ class TrainingService:
         self._reported_from = 0  # the step the next report's losses start after
         self._rate = 0.0
         self._send_target = False
+        self._explained_at = 0.0
 
     # -- requests ------------------------------------------------------------------------------
     def handle(self, request: TrainRequest, pixels) -> TrainProgress | None:
@@ -64,6 +68,8 @@ class TrainingService:
         take the settings and any weights the student changed."""
         from engine.backend.keras_training import KerasTrainer
 
+        if pixels is None:
+            raise LayerSpecError("There is no image to train on yet.")
         trainer, settings = self.trainer, request.settings
         if (trainer is None or self.session != request.session or pixels is not self._input
                 or trainer.target_model != request.target
@@ -102,17 +108,31 @@ class TrainingService:
         self._reported_at, self._reported_steps = now, self.trainer.steps
         return self._report()
 
+    def failed(self, message: str) -> TrainProgress:
+        """Stop after an unexpected fault; the report that says so."""
+        self.running = False
+        try:
+            return self._report(message)
+        except Exception:  # the trainer itself is broken: report without it
+            self.trainer = None
+            return self._report(message)
+
     def _report(self, message: str = "") -> TrainProgress:
         trainer, request = self.trainer, self.request
         if trainer is None:
             return TrainProgress(request.request_id, request.session, 0, 0,
                                  np.zeros(0, np.float32), request.model, False, message=message)
-        loss, explanation = None, None
-        try:
-            loss, explanation = trainer.explain(request.watch)
-        except LayerSpecError:  # the watched weight is not in this layer (any more)
-            loss, _ = trainer.current()
         history = trainer.loss_history
+        loss, explanation = None, None
+        now = time.perf_counter()
+        if self.running and history.size and now - self._explained_at < EXPLAIN_EVERY_S:
+            loss = float(history[-1])  # the newest step's: close enough while it runs
+        else:
+            self._explained_at = now
+            try:
+                loss, explanation = trainer.explain(request.watch)
+            except LayerSpecError:  # the watched weight is not in this layer (any more)
+                loss, _ = trainer.current()
         first = min(self._reported_from, len(history))
         self._reported_from = len(history)
         target = trainer.target_output if self._send_target else None
@@ -123,3 +143,33 @@ class TrainingService:
                              message)
 
 
+
+
+class LocalTraining:
+    """The service on the caller's own thread, with the interface EngineProcess offers
+    (``train``, ``training_reports``): how the worker trains with CONVSCOPE_ENGINE=thread."""
+
+    def __init__(self) -> None:
+        self.service = TrainingService()
+        self._reports: list[TrainProgress] = []
+        self._image = None
+        self._pixels = None
+
+    def train(self, image, request: TrainRequest) -> None:
+        if image is not None and image is not self._image:
+            pixels = np.asarray(image.pixels, np.float32)
+            self._image, self._pixels = image, pixels.reshape(1, *pixels.shape[:2], -1)
+        report = self.service.handle(request, self._pixels)
+        if report is not None:
+            self._reports.append(report)
+
+    def training_reports(self) -> list[TrainProgress]:
+        """What is waiting, after one chunk of steps when training runs (a chunk per call,
+        so the caller gets back to its own requests in between)."""
+        reports, self._reports = self._reports, []
+        try:
+            report = self.service.work()
+        except Exception as exc:  # as the engine process does: stop and say why
+            report = self.service.failed(f"Keras could not train ({type(exc).__name__}: "
+                                         f"{exc}).")
+        return reports + ([report] if report is not None else [])

@@ -56,7 +56,14 @@ class TrainProgress:
     model: ModelSpec
     running: bool
     steps_per_second: float = 0.0
-    loss: float | None = None  # at ``model``'s weights
-    explanation: GradientExplanation | None = None
+    loss: float | None = None  # at ``model``'s weights (while running: the newest step's)
+    explanation: GradientExplanation | None = None  # while running, about four a second
     target_output: np.ndarray | None = None  # sent once per session
     message: str = ""  # why training stopped (diverged, a setting Keras refused), or ""
+
+
+def stop_request(request_id: int) -> TrainRequest:
+    """End training and drop what the engine holds for it (the window closes, or its image
+    changes)."""
+    empty = ModelSpec()
+    return TrainRequest(request_id, -1, STOP, empty, empty, TrainSettings())
