@@ -42,10 +42,13 @@ from gui.panels.layer_controls import LayerControls
 from gui.panels.message_banner import MessageBanner
 from gui.panels.overlays import CoverageOverlay
 from gui.panels.shape_panel import ShapePanel
+from gui.panels.train_panel import TrainPanel
 from gui.panels.views import InputView, OutputView
 from gui.pipeline import LivePipeline
 from gui.settings import load_settings
 from gui.state import AppState
+from gui.training.controller import TrainController
+from gui.training.state import TrainState
 from gui.undo import UndoHistory, UndoKeysToHistory
 
 IMAGE_FILTER = (f"Images ({' '.join('*' + ext for ext in readable_extensions())});;"
@@ -90,7 +93,8 @@ class MainWindow(QMainWindow):
         self.kernel_controls = KernelControls(self.state)
         self.layer_controls = LayerControls(self.state)
         self.display_panel = DisplayPanel(self.state)
-        self.code_panel = CodePanel(self.state)
+        self.train_state = TrainState(self)
+        self.code_panel = CodePanel(self.state, self.train_state)
         self.shape_panel = ShapePanel(self.state)
         self.banner = MessageBanner()
         self.coverage = CoverageOverlay(self.state, self.input_view)
@@ -98,6 +102,10 @@ class MainWindow(QMainWindow):
                                         self.output_view, self._open_lesson_image)
         self.color_switch = ColorModeSwitch(self.state, self.banner.set_notice)
         self.history = UndoHistory(self.state, self.set_color_mode, self)
+        self.training = TrainController(self.state, self.train_state, self.pipeline.worker,
+                                        self.history, self)
+        self.train_panel = TrainPanel(self.state, self.train_state)
+        self.explain_tabs.addTab(self.train_panel, "Train")
         self.files = FileActions(self.state, self.pipeline, self._report,
                                  self.set_color_mode)
         self._build_layout()
