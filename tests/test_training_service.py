@@ -45,7 +45,8 @@ def test_run_reports_every_step_once_then_pause_and_step(pixels):
     for before, after in zip(reports, reports[1:]):
         assert after.first_step == before.steps  # every loss exactly once, in order
     assert all(r.running and r.steps_per_second > 0 for r in reports[1:])
-    assert reports[-1].loss == pytest.approx(float(reports[-1].losses[-1]))  # the newest
+    quick = [r for r in reports if r.explanation is None and r.losses.size]
+    assert all(r.loss == pytest.approx(float(r.losses[-1])) for r in quick)  # the newest step's
     explained = [r for r in reports if r.explanation is not None]  # a few a second
     assert explained and explained[0].explanation.ref == WeightRef(row=1, col=1)
 

@@ -49,7 +49,7 @@ def serve(connection) -> None:
     started = time.perf_counter()
     try:
         from engine.backend.keras_model import KerasModelRunner
-        from engine.backend.training_service import TrainingService
+        from engine.backend.training_service import YIELD_S, TrainingService
 
         runner = KerasModelRunner()
     except BaseException as exc:  # any import failure is reported, not raised
@@ -60,7 +60,7 @@ def serve(connection) -> None:
     outputs: list[tuple[str, shared_memory.SharedMemory, np.ndarray]] = []
     training = TrainingService()
     while True:
-        if training.running and not connection.poll(0):  # steps until a message waits
+        if training.running and not connection.poll(YIELD_S):  # steps until a message
             _send_report(connection, training, training.work)
             continue
         try:

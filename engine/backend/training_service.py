@@ -21,6 +21,10 @@ from engine.training.messages import RESET, RUN, STEP, STOP, TrainProgress, Trai
 CHUNK_S = 0.02
 #: Bounds of a chunk, in steps.
 MIN_CHUNK, MAX_CHUNK = 1, 500
+#: Between chunks the engine waits this long for a message (seconds), leaving the cores to
+#: the window for a moment: on a 2-core machine TensorFlow's threads would otherwise keep both
+#: busy while the window's thread waits for one to redraw.
+YIELD_S = 0.003
 #: While training runs, the gradient of the watched weight is worked out at most this often
 #: (seconds): it costs a gradient pass and a pass over the image in NumPy, about two steps.
 EXPLAIN_EVERY_S = 0.25

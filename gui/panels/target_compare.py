@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.formatting import format_number
 from engine.images.display import map_levels
@@ -35,6 +42,8 @@ class TargetCompare(QWidget):
         self.summary = QLabel(" ")
         self.summary.setObjectName("recoveryLabel")
         self.summary.setWordWrap(True)
+        self.summary.setFixedHeight(4 * self.summary.fontMetrics().lineSpacing())
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view, stretch=1)
