@@ -8,7 +8,8 @@ layer (five padding zeros, the previous window dashed); "lesson": Help > Lesson,
 "correlation": the flipped kernel beside the one Keras uses; "filters": four filters from the
 filter bank and their feature maps; "presentation": presentation mode at 200 % on the lesson's
 first step, the views linked (1600x1000: convert ... -crop 1600x1000+0+0); "predict": predict
-mode after strides (3, 3), the new shape hidden and a prediction typed in.
+mode after strides (3, 3), the new shape hidden and a prediction typed in; "train": the Train
+tab after Keras has learned a mystery Sobel Y, paused and revealed (wait 40 s).
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ def arrange(window: MainWindow, scene: str) -> None:
         for axis, value in zip(("rows", "cols", "channels"), (171, 170, 1)):
             form.boxes[axis].setValue(value)
         return
+    if scene == "train":
+        train_scene(window)
+        return
     if scene == "correlation":
         tabs.setCurrentWidget(tabs.correlation)
         tabs.correlation.show_flipped.setChecked(True)
@@ -66,6 +70,29 @@ def arrange(window: MainWindow, scene: str) -> None:
     out_h, out_w = window.output_view.values.shape
     tabs.player.move_to(out_h * out_w - 2)
     tabs.player.move_by(1)
+
+
+def train_scene(window: MainWindow) -> None:
+    """Start learning a hidden Sobel Y; once every weight is within 1e-2, pause and reveal."""
+    from engine.training.recovery import recovered
+    from engine.training.targets import TrainTarget
+
+    tabs = window.explain_tabs
+    tabs.parent().setSizes([330, 410])  # the views over the tabs: room for the Train tab
+    tabs.setCurrentWidget(window.train_panel)
+    window.train_state.set_target(TrainTarget("mystery", "Sobel Y", 0))
+    controls = window.train_panel.controls
+    controls.start.click()
+
+    def settle() -> None:
+        target = window.train_state.target.model_for(window.state.model)
+        if window.train_state.steps and recovered(window.state.model, target):
+            controls.start.click()
+            controls.reveal.click()
+            return
+        QTimer.singleShot(100, settle)
+
+    settle()
 
 
 def main() -> int:

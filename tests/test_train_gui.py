@@ -53,6 +53,13 @@ def test_start_recovers_a_hidden_sobel_and_pause_stops(qtbot, window):
                     and recovered(window.state.model, target_of(window)),
                     timeout=TRAIN_TIMEOUT_MS)
     assert "target ?" in table.item(0, 0).text()  # still hidden
+    spec = window.state.spec  # the target output: Keras's Sobel Y on the same image
+    np.testing.assert_allclose(window.train_state.target_output,
+                               cross_correlate(window.state.image.pixels,
+                                               FIXED["Sobel Y"], spec.strides),
+                               rtol=1e-5, atol=1e-3)
+    np.testing.assert_array_equal(window.train_panel.target_output.values,
+                                  window.train_state.target_output[0, :, :, 0])
     start.click()
     assert not window.train_state.running and start.text() == "Start"
     wait_quiet(qtbot, window)
@@ -208,3 +215,30 @@ def test_training_on_the_worker_thread(qtbot, monkeypatch):
         pipeline.stop()
     assert train.losses[-1] < train.losses[0]
     assert state.model != conv_model(np.zeros((3, 3)))
+
+
+def test_the_code_tab_trains_the_same_weights(qtbot, window, tmp_path):
+    """The Code tab's training script, run in its own process, learns the weights the window
+    shows after Pause, from the same GlorotUniform seed and the same number of steps."""
+    import subprocess
+    import sys
+
+    start = open_train_tab(window)
+    start.click()
+    qtbot.waitUntil(lambda: window.train_state.steps >= 60, timeout=TRAIN_TIMEOUT_MS)
+    start.click()
+    wait_quiet(qtbot, window)
+    code = window.code_panel
+    code.script.setCurrentIndex(code.script.findData("training"))
+    script = code.code
+    assert f"STEPS = {window.train_state.steps}" in script
+    assert "GlorotUniform(seed=3)" in script and "kernel = None  # hidden" in script
+    find(window, QPushButton, "revealTarget").click()
+    script = code.code
+    assert "hidden" not in script
+    path, out = tmp_path / "train.py", tmp_path / "kernel.npy"
+    path.write_text(script)
+    ran = subprocess.run([sys.executable, str(path), str(out)], capture_output=True, text=True,
+                         timeout=300, cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    np.testing.assert_allclose(np.load(out), window.state.spec.kernel, rtol=1e-6, atol=1e-6)

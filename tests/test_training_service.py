@@ -23,10 +23,11 @@ def pixels(ascent_pixels):
     return tf.constant(nhwc(ascent_pixels))
 
 
-def request(request_id, action, model, session=1, steps=1, settings=None, target=None):
+def request(request_id, action, model, session=1, steps=1, settings=None, target=None,
+            adopt=False):
     target = target or TrainTarget("mystery", "Sobel Y").model_for(untrained(0, strides=(2, 1)))
     return TrainRequest(request_id, session, action, model, target, settings or TrainSettings(),
-                        WeightRef(row=1, col=1), steps, report_every=0.05)
+                        WeightRef(row=1, col=1), steps, report_every=0.05, adopt=adopt)
 
 
 def test_run_reports_every_step_once_then_pause_and_step(pixels):
@@ -66,9 +67,11 @@ def test_an_edit_while_paused_is_trained_from_and_reset_goes_to_its_model(pixels
     edited_kernel = np.array(first.model.layers[0].kernel)
     edited_kernel[0, 0, 0, 0] = 5.0
     edited = first.model.with_layer(0, first.model.layers[0].with_changes(kernel=edited_kernel))
-    paused = service.handle(request(2, PAUSE, edited), pixels)
+    stale = service.handle(request(2, PAUSE, model), pixels)  # weights the window showed
+    assert stale.model == first.model  # older than the engine's: not taken
+    paused = service.handle(request(3, PAUSE, edited, adopt=True), pixels)
     assert paused.model == edited and paused.steps == 3  # the same run, the student's weights
-    reset = service.handle(request(3, RESET, model), pixels)
+    reset = service.handle(request(4, RESET, model), pixels)
     assert reset.model == model and reset.steps == 0 and reset.losses.size == 0
 
 

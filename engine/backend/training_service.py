@@ -69,7 +69,7 @@ class TrainingService:
 
     def _prepare(self, request: TrainRequest, pixels) -> None:
         """Build a trainer for a new session (or layers, image, loss, scaling); otherwise
-        take the settings and any weights the student changed."""
+        take the settings, and the weights when the request says they are the student's."""
         from engine.backend.keras_training import KerasTrainer
 
         if pixels is None:
@@ -89,8 +89,8 @@ class TrainingService:
             trainer.set_optimizer(settings)
         elif settings.learning_rate != trainer.settings.learning_rate:
             trainer.set_learning_rate(settings.learning_rate)
-        if trainer.weights() != request.model:
-            trainer.set_weights(request.model)
+        if request.adopt and trainer.weights() != request.model:
+            trainer.set_weights(request.model)  # the student's edit
 
     # -- training ------------------------------------------------------------------------------
     def work(self) -> TrainProgress | None:

@@ -66,7 +66,7 @@ def _start_lines(start: ConvSpec, seed: int | None) -> list[str]:
 
 def _optimizer_line(settings: TrainSettings) -> list[str]:
     name = OPTIMIZERS[settings.optimizer][0]
-    rate = float_literal(settings.learning_rate)
+    rate = repr(float(settings.learning_rate))  # "1.0", not "1": Keras wants a float
     if settings.optimizer == "adam":
         return [f"# {AMSGRAD_NOTE}",
                 f"optimizer = keras.optimizers.{name}(learning_rate={rate}, amsgrad=True)"]

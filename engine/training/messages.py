@@ -2,10 +2,10 @@
 pickled between the processes (the image itself travels as for any output, in shared memory).
 
 The window sends a TrainRequest whenever the student acts (Start, Pause, Step, Reset, a new
-target or setting, an edit); each carries everything the engine needs, so the engine never
-depends on an earlier message having arrived. The engine answers with TrainProgress reports,
-about fifteen a second while it trains, each carrying the newest weights and the losses of
-the steps since the one before.
+target or setting, an edit); each carries everything the engine needs to start a run, so the
+engine never depends on an earlier message having arrived. The engine answers with
+TrainProgress reports, about fifteen a second while it trains, each carrying the newest
+weights and the losses of the steps since the one before.
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ REPORT_EVERY_S = 1 / 15
 @dataclass(frozen=True, eq=False)
 class TrainRequest:
     """``session`` numbers one training run (a new target, image, loss, scaling or layer
-    layout starts another, from ``model``'s weights); ``model`` holds the weights on screen
-    (the engine takes them when they differ from its own: a student's edit)."""
+    layout starts another, from ``model``'s weights); ``model`` holds the weights on screen.
+    ``adopt``: the engine takes ``model``'s weights (a student's edit, or Reset); otherwise
+    it keeps its own, which are newer than any report the window has shown."""
 
     request_id: int
     session: int
@@ -41,6 +42,7 @@ class TrainRequest:
     watch: WeightRef = field(default_factory=WeightRef)
     steps: int = 1  # for STEP
     report_every: float = REPORT_EVERY_S
+    adopt: bool = False
 
 
 @dataclass(frozen=True, eq=False)

@@ -35,7 +35,10 @@ MAX_LEARNING_RATE = 100.0
 #: The most steps one command may ask for.
 MAX_STEPS = 1_000_000
 
-#: Why unscaled pixels need a small rate, in the words the Train tab shows.
+#: The note under the scaling option, short enough for the Train tab (SCALE_NOTE is its tooltip).
+SCALE_SHORT = ("Why it matters: on 0-255 pixels each gradient is about 65,000 times its size "
+               "on 0-1, so SGD needs a rate near 1e-6 (0.1 after scaling); Adam adapts.")
+#: Why unscaled pixels need a small rate, in full.
 SCALE_NOTE = (
     "Pixels enter unscaled (0-255), as in the lesson. Each weight's gradient is a mean of "
     "(output error x pixel), and the output error itself grows with the pixels, so on 0-255 "

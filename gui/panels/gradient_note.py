@@ -41,6 +41,8 @@ class GradientNote(QWidget):
 
     def _refs(self) -> list[WeightRef]:
         spec, layer, f = self.state.spec, self.state.selected_layer, self.state.selected_filter
+        if getattr(spec, "kernel", None) is None:  # a layer without weights (pooling)
+            return []
         kh, kw = spec.kernel_size
         return ([WeightRef(layer, r, c, 0, f) for r in range(kh) for c in range(kw)]
                 + [WeightRef(layer, filter=f, bias=True)])

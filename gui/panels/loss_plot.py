@@ -24,12 +24,12 @@ REDRAW_HZ = 5
 
 
 def status_text(train: TrainState) -> str:
-    """``step 826, 263 steps/s, loss 0.00123`` (what the plot's caption says)."""
+    """``step 826, 263 steps/s, loss 0.00123 (MSE)`` (what the plot's caption says)."""
     parts = [f"step {train.steps:,}"]
     if train.running and train.steps_per_second:
         parts.append(f"{train.steps_per_second:.0f} steps/s")
     if train.loss is not None:
-        parts.append(f"loss {format_number(train.loss)} ({train.settings.loss_words})")
+        parts.append(f"loss {format_number(train.loss)} ({train.settings.loss.upper()})")
     return ", ".join(parts)
 
 
@@ -44,7 +44,7 @@ class LossPlot(QWidget):
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         item = self.plot.getPlotItem()
         item.setLabel("bottom", "step")
-        item.setLabel("left", "loss (log scale)")
+        item.setLabel("left", "loss (log)")
         self.curve = self.plot.plot(pen=pg.mkPen("#1f5fbf", width=1.5))
         self.curve.setDownsampling(auto=True, method="peak")
         self.curve.setClipToView(True)

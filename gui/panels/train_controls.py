@@ -27,6 +27,7 @@ from engine.training.settings import (
     MAX_LEARNING_RATE,
     OPTIMIZERS,
     SCALE_NOTE,
+    SCALE_SHORT,
     default_learning_rate,
 )
 from engine.training.targets import CURRENT, MYSTERY, MYSTERY_SOURCES, TrainTarget
@@ -42,6 +43,9 @@ def _combo(name: str, items: dict) -> QComboBox:
     box.setObjectName(name)
     for data, label in items.items():
         box.addItem(label, data)
+    # narrow enough for the column: a long entry is shown in full when the list opens
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(8)
     return box
 
 
@@ -62,8 +66,10 @@ class TrainControls(QWidget):
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setKeyboardTracking(False)
         self.seed.setToolTip("The seed the random mysteries are drawn from.")
-        self.freeze = QPushButton("Freeze the kernel on screen")
+        self.freeze = QPushButton("Freeze kernel")
         self.freeze.setObjectName("freezeTarget")
+        self.freeze.setToolTip("Make the kernel on screen the target (then Re-roll the weights "
+                               "on the Kernel tab and learn it back).")
         self.reveal = QPushButton("Reveal")
         self.reveal.setObjectName("revealTarget")
         self.reveal.setCheckable(True)
@@ -77,10 +83,12 @@ class TrainControls(QWidget):
                              f"training.")
         self.scale = QCheckBox("Scale inputs to 0-1 (x / 255)")
         self.scale.setObjectName("scaleInputs")
-        note = QLabel(SCALE_NOTE)
+        note = QLabel(SCALE_SHORT)
         note.setObjectName("scaleNote")
         note.setWordWrap(True)
+        note.setToolTip(SCALE_NOTE)
         note.setStyleSheet("color: #555;")
+        self.scale.setToolTip(SCALE_NOTE)
         self.start = QPushButton("Start")
         self.start.setObjectName("trainStart")
         self.start.setCheckable(True)
@@ -95,17 +103,14 @@ class TrainControls(QWidget):
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #9a3a00;")
 
-        mystery = QHBoxLayout()
-        mystery.addWidget(self.source, stretch=1)
-        mystery.addWidget(QLabel("seed"))
-        mystery.addWidget(self.seed)
         target_buttons = QHBoxLayout()
         target_buttons.addWidget(self.freeze)
         target_buttons.addWidget(self.reveal)
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Target", self.target_kind)
-        form.addRow("Mystery", mystery)
+        form.addRow("Mystery", self.source)
+        form.addRow("Seed", self.seed)
         form.addRow(target_buttons)
         form.addRow("Loss", self.loss)
         form.addRow("Optimizer", self.optimizer)

@@ -63,9 +63,10 @@ class TrainController(QObject):
         return (self.state.image, self.state.model.layer_config(), self.train.target,
                 settings.loss, settings.scale_inputs)
 
-    def _send(self, action: str, steps: int = 1) -> bool:
-        """Send ``action`` with the current model, target and settings; False (and the
-        reason on the Train tab) when they cannot train."""
+    def _send(self, action: str, steps: int = 1, adopt: bool = False) -> bool:
+        """Send ``action`` with the current model, target and settings; ``adopt``: the
+        engine takes the weights on screen (an edit, Reset), which otherwise lag its own by
+        up to a report. False (and the reason on the Train tab) when they cannot train."""
         image, model = self.state.image, self.state.model
         if image is None:
             return False
@@ -87,7 +88,7 @@ class TrainController(QObject):
         self.latest_request = next(_requests)
         self.worker.submit_training(image, TrainRequest(
             self.latest_request, self.session, action, model, target, self.train.settings,
-            self.train.watch, steps))
+            self.train.watch, steps, adopt=adopt))
         return True
 
     def _on_action(self, action: str) -> None:
@@ -119,7 +120,7 @@ class TrainController(QObject):
             finally:
                 self._applying = False
         self.train.clear_progress(keep_target_output=True)
-        self._send(RESET)
+        self._send(RESET, adopt=True)
 
     def _on_setup(self) -> None:
         """A new target or setting: a running session goes on with it, a paused one shows
@@ -137,7 +138,7 @@ class TrainController(QObject):
             return
         if self.train.steps:
             self.train.edited = True
-        self._send(PAUSE)
+        self._send(PAUSE, adopt=True)
 
     def _on_image_changed(self, _image) -> None:
         if self.session is None and not self.train.running:
@@ -157,6 +158,8 @@ class TrainController(QObject):
         if report.session != self.session:
             return  # an earlier run's (or another window's)
         self.train.add_losses(report)
+        if report.target_output is not None:  # sent once per run, whichever request it answers
+            self.train.set_target_output(report.target_output)
         if report.request_id != self.latest_request:
             self.train.progressed.emit()
             return  # weights from before the newest request (an edit, Pause): not shown

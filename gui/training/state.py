@@ -111,7 +111,8 @@ class TrainState(QObject):
         self.loss = report.loss
         if report.explanation is not None:  # while running, a few a second
             self.explanation = report.explanation
-        if report.target_output is not None:
-            self.target_output = report.target_output
-            self.targetOutputChanged.emit(report.target_output)
         self.progressed.emit()
+
+    def set_target_output(self, output: np.ndarray) -> None:
+        self.target_output = output
+        self.targetOutputChanged.emit(output)
