@@ -55,6 +55,8 @@ class TrainController(QObject):
         state.imageChanged.connect(self._on_image_changed)
         worker.trainingReport.connect(self._on_report)
         worker.trainingFailed.connect(self._on_failed)
+        worker.engineFailed.connect(self._on_engine_failed)
+        self._engine_problem = ""  # why there is no engine to train in, if there is none
 
     # -- sending ------------------------------------------------------------------------------
     def _key(self) -> tuple:
@@ -69,6 +71,11 @@ class TrainController(QObject):
         up to a report. False (and the reason on the Train tab) when they cannot train."""
         image, model = self.state.image, self.state.model
         if image is None:
+            return False
+        if self._engine_problem:
+            self.train.set_message(f"No training without the Keras engine: "
+                                   f"{self._engine_problem}")
+            self.train.set_running(False)
             return False
         try:
             model.check(image.nhwc_shape)
@@ -175,6 +182,10 @@ class TrainController(QObject):
             self.train.set_message(report.message)
         if not report.running:
             self.train.set_running(False)
+
+    def _on_engine_failed(self, message: str) -> None:
+        self._engine_problem = message
+        self.train.set_running(False)
 
     def _on_failed(self, message: str) -> None:
         self.train.set_running(False)
