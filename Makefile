@@ -61,6 +61,7 @@ icons: setup
 
 bench: setup
 	QT_QPA_PLATFORM=offscreen $(PY) -m bench.run_bench
+	QT_QPA_PLATFORM=offscreen $(PY) -m bench.training_probe
 
 clean:
 	rm -rf build dist .pytest_cache .ruff_cache .hypothesis

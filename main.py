@@ -1,7 +1,8 @@
-"""ConvScope: start the window, or run the headless ``convolve`` command.
+"""ConvScope: start the window, or run the headless ``convolve`` or ``learn`` command.
 
     python main.py [IMAGE]
     python main.py convolve IMAGE [--kernel K] [--strides SH SW] [--padding valid|same] ...
+    python main.py learn IMAGE --target-kernel K [--steps N] [--optimizer adam|sgd] ...
     python main.py --self-test
 """
 
@@ -16,6 +17,10 @@ def main(argv: list[str] | None = None) -> int:
         from engine.commands.convolve import main as convolve_main
 
         return convolve_main(argv[1:])
+    if argv and argv[0] == "learn":
+        from engine.commands.learn import main as learn_main
+
+        return learn_main(argv[1:])
     if argv and argv[0] == "--self-test":
         from gui.selftest_window import main as self_test_main
 

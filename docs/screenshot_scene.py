@@ -10,7 +10,8 @@ filter bank and their feature maps; "presentation": presentation mode at 200 % o
 first step, the views linked (1600x1000: convert ... -crop 1600x1000+0+0); "predict": predict
 mode after strides (3, 3), the new shape hidden and a prediction typed in; "stack": the
 Pooling and feature maps lesson's stack (conv(4) -> relu -> 2x2 max pooling -> conv(2)) with
-the pooling layer selected and one of its pixels inspected.
+the pooling layer selected and one of its pixels inspected; "train": the Train tab after Keras
+has learned a mystery Sobel Y, paused and revealed (wait 40 s).
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ def arrange(window: MainWindow, scene: str) -> None:
         pooled = window.pipeline.shown.output(2)[0, 80:120, 100:140, 2]
         row, col = divmod(int(pooled.argmax()), pooled.shape[1])
         tabs.inspector.pin(80 + row, 100 + col)
+    if scene == "train":
+        train_scene(window)
         return
     if scene == "correlation":
         tabs.setCurrentWidget(tabs.correlation)
@@ -83,6 +86,29 @@ def arrange(window: MainWindow, scene: str) -> None:
     out_h, out_w = window.output_view.values.shape
     tabs.player.move_to(out_h * out_w - 2)
     tabs.player.move_by(1)
+
+
+def train_scene(window: MainWindow) -> None:
+    """Start learning a hidden Sobel Y; once every weight is within 1e-2, pause and reveal."""
+    from engine.training.recovery import recovered
+    from engine.training.targets import TrainTarget
+
+    tabs = window.explain_tabs
+    tabs.parent().setSizes([330, 410])  # the views over the tabs: room for the Train tab
+    tabs.setCurrentWidget(window.train_panel)
+    window.train_state.set_target(TrainTarget("mystery", "Sobel Y", 0))
+    controls = window.train_panel.controls
+    controls.start.click()
+
+    def settle() -> None:
+        target = window.train_state.target.model_for(window.state.model)
+        if window.train_state.steps and recovered(window.state.model, target):
+            controls.start.click()
+            controls.reveal.click()
+            return
+        QTimer.singleShot(100, settle)
+
+    settle()
 
 
 def main() -> int:

@@ -50,10 +50,13 @@ from gui.panels.load_progress import LoadProgress
 from gui.panels.message_banner import MessageBanner
 from gui.panels.overlays import CoverageOverlay
 from gui.panels.shape_panel import ShapePanel
+from gui.panels.train_panel import TrainPanel
 from gui.panels.views import InputView, OutputView
 from gui.pipeline import LivePipeline
 from gui.settings import load_settings
 from gui.state import AppState
+from gui.training.controller import TrainController
+from gui.training.state import TrainState
 from gui.undo import UndoHistory, UndoKeysToHistory
 
 IMAGE_FILTER = (f"Images ({' '.join('*' + ext for ext in readable_extensions())});;"
@@ -100,7 +103,8 @@ class MainWindow(QMainWindow):
         self.layer_settings = LayerSettings(self.state, self.layer_controls)
         self.layer_stack = LayerStack(self.state)
         self.display_panel = DisplayPanel(self.state)
-        self.code_panel = CodePanel(self.state)
+        self.train_state = TrainState(self)
+        self.code_panel = CodePanel(self.state, self.train_state)
         self.shape_panel = ShapePanel(self.state)
         self.banner = MessageBanner()
         self.coverage = CoverageOverlay(self.state, self.input_view)
@@ -111,6 +115,10 @@ class MainWindow(QMainWindow):
         self.load_progress = LoadProgress()
         self.color_switch = ColorModeSwitch(self.state, self.images, self.banner.set_notice)
         self.history = UndoHistory(self.state, self.color_switch.switch, self)
+        self.training = TrainController(self.state, self.train_state, self.pipeline.worker,
+                                        self.history, self)
+        self.train_panel = TrainPanel(self.state, self.train_state)
+        self.explain_tabs.addTab(self.train_panel, "Train")
         self.files = FileActions(self.state, self.pipeline, self._report,
                                  self.color_switch.switch)
         self.model_files = ModelFiles(self.state, self._report,

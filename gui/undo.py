@@ -3,11 +3,13 @@
 Each change of the model (with the channel mode it belongs to) becomes one step on a
 QUndoStack, whatever widget made it, so the history needs no knowledge of the panels. Each
 step is named after what it changes ("Undo padding"). Holding a spinbox arrow produces many
-changes of one setting in quick succession; those merge into a single step.
+changes of one setting in quick succession; those merge into a single step. Code that changes
+the model in many small updates (training) groups them into one step with ``grouped``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ from gui.state import AppState
 #: Changes of one setting closer together than this (seconds) merge into one undo step.
 MERGE_WINDOW_S = 0.8
 _MERGE_ID = 1
+_GROUP_ID = 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,21 +36,32 @@ class Snapshot:
 
 
 class SnapshotCommand(QUndoCommand):
-    def __init__(self, history: UndoHistory, before: Snapshot, after: Snapshot) -> None:
+    def __init__(self, history: UndoHistory, before: Snapshot, after: Snapshot,
+                 group: tuple[str, object] | None = None) -> None:
         super().__init__()
         self.history, self.before, self.after = history, before, after
+        self.group = group  # (name, key): every change of one group is one step
         name = describe_change(before.model, after.model)
         if before.color != after.color:
             name = "input channels"
-        self.setting = name if name in MERGEABLE else None
+        if group is not None:
+            name = group[0]
+        self.setting = name if name in MERGEABLE and group is None else None
         self.stamp = time.monotonic()
         self._done = True  # pushed after the change already happened
         self.setText(name)
 
     def id(self) -> int:
+        if self.group is not None:
+            return _GROUP_ID
         return _MERGE_ID if self.setting else -1
 
     def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt override)
+        if self.group is not None:
+            if not isinstance(other, SnapshotCommand) or other.group != self.group:
+                return False
+            self.after = other.after
+            return True
         if (not isinstance(other, SnapshotCommand) or other.setting != self.setting
                 or other.stamp - self.stamp > MERGE_WINDOW_S
                 or not arrow_step(other.before.model, other.after.model)):
@@ -87,7 +101,19 @@ class UndoHistory:
         self._last = self._snapshot()
         self._restoring = False
         self._awaited: Snapshot | None = None  # a channel switch being reloaded
+        self._group: tuple[str, object] | None = None
         state.modelChanged.connect(self._on_changed)
+
+    @contextlib.contextmanager
+    def grouped(self, name: str, key):
+        """Changes made inside the block become one undo step named ``name``, together with
+        every other change grouped under the same ``key`` right before or after it (training
+        sends many updates; one Start is one step)."""
+        self._group = (name, key)
+        try:
+            yield
+        finally:
+            self._group = None
 
     def _snapshot(self) -> Snapshot:
         return Snapshot(self.state.model, self.state.color, self.state.model_file)
@@ -101,7 +127,7 @@ class UndoHistory:
             self._last = current
             return
         before, self._last = self._last, current
-        self.stack.push(SnapshotCommand(self, before, current))
+        self.stack.push(SnapshotCommand(self, before, current, self._group))
 
     def restore(self, snapshot: Snapshot, command: QUndoCommand | None = None) -> bool:
         """Go back (or forward) to ``snapshot``; False when its channel mode cannot be

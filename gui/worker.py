@@ -8,7 +8,10 @@ one request at a time and waits for the answer without holding the lock. With
 Either is a ``ModelEngine`` (engine/backend/protocol.py); this thread never asks which.
 
 Requests are coalesced: while one computation runs, only the newest request waits, so holding
-an arrow key or typing fast never builds a queue.
+an arrow key or typing fast never builds a queue. Training requests (Start, Pause, Step, ...)
+are sent in order; while the engine trains, this thread collects its reports every few
+milliseconds and answers output requests in between (the engine runs its steps in short
+chunks, so neither waits long).
 
 The thread lives as long as the window, whatever the engine does: an engine that dies while
 TensorFlow loads, or while idle, is started again by the next edit, which it then computes;
@@ -36,6 +39,7 @@ from engine.backend.protocol import (
     one_line,
 )
 from engine.model.errors import LayerSpecError
+from engine.training.messages import STOP, stop_request
 from gui.requests import EngineFailure, ModelRequest, ModelResult, Timeline
 
 INSTALL_HINT = ("Install it into ConvScope's environment with "
@@ -48,6 +52,9 @@ STOP_GRACE_MS = 5_000
 
 #: How long the GUI thread lets an idle worker have the interpreter to take a new request.
 HANDOVER_WAIT_S = 0.005
+
+#: While the engine trains, how often the worker looks for its reports (seconds).
+TRAINING_POLL_S = 0.01
 
 #: Workers still running after their engine process was killed (stuck outside the engine):
 #: kept referenced so Qt never destroys a running QThread; see ``stuck_workers``.
@@ -83,6 +90,8 @@ class EngineWorker(QThread):
     engineNotice = Signal(str)  # something the user should know, one line
     resultReady = Signal(object)  # ModelResult
     computeFailed = Signal(object)  # EngineFailure
+    trainingReport = Signal(object)  # TrainProgress (engine/training/messages.py)
+    trainingFailed = Signal(str)  # the engine stopped while training
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -99,6 +108,10 @@ class EngineWorker(QThread):
         self.engine_import_s: float | None = None  # how long TensorFlow took to import there
         self._engine: ModelEngine | None = None
         self._new_engine = type(self).engine_factory
+        self._trainings: list[tuple] = []  # (image, TrainRequest) to send, in order
+        self._training_live = False  # training reports may come: look for them
+        self._trained = False  # a training request was ever sent (stop it when closing)
+        self._last_training_id = 0
 
     # -- the GUI thread's side ---------------------------------------------------------------
     def submit(self, request: ModelRequest) -> None:
@@ -116,6 +129,13 @@ class EngineWorker(QThread):
             self._condition.notify()
         if waiting:
             self._taken.wait(HANDOVER_WAIT_S)
+
+    def submit_training(self, image, request) -> None:
+        """Queue a TrainRequest for ``image``; training requests are never coalesced (each
+        is an action: Start, Step, ...). Reports come back as trainingReport signals."""
+        with self._condition:
+            self._trainings.append((image, request))
+            self._condition.notify()
 
     def restart_engine(self) -> None:
         """End the engine now (it is not answering) and start a new one, which then computes
@@ -159,15 +179,26 @@ class EngineWorker(QThread):
         try:
             self._start(engine)
             while True:
-                if self._pending is None and engine.ready:
+                if self._pending is None and not self._training_live and engine.ready:
                     engine.idle()  # Keras on this thread traces its call meanwhile
-                request = self._next_request()
-                if request is None:
+                work = self._next_work()
+                if work is None:
                     return
-                self._compute(engine, request)
+                request, trainings = work
+                if request is not None:  # an edit's output first: it is what the user sees
+                    self._compute(engine, request)
+                for image, training_request in trainings:
+                    self._send_training(engine, image, training_request)
+                if self._training_live:
+                    self._receive_reports(engine)
         except Exception:  # a bug here must not end the thread silently
             traceback.print_exc(file=sys.stderr)
         finally:
+            try:
+                if self._trained and engine.ready:  # a shared engine must not train for nobody
+                    engine.train(None, stop_request(self._last_training_id + 1))
+            except Exception:  # closing never raises out of QThread.run
+                traceback.print_exc(file=sys.stderr)
             try:
                 engine.close()
             except Exception:  # closing never raises out of QThread.run
@@ -211,17 +242,54 @@ class EngineWorker(QThread):
         self.engineStarting.emit()
         return self._start(engine)
 
-    def _next_request(self) -> ModelRequest | None:
+    def _next_work(self) -> tuple[ModelRequest | None, list[tuple]] | None:
+        """(the newest ModelRequest or None, the training requests to send), once there is
+        something to do or, while training reports may come, after TRAINING_POLL_S; None
+        when stopping."""
         with self._condition:
             self._waiting = True
-            while self._pending is None and not self._stopping:
+            while self._pending is None and not self._trainings and not self._stopping:
+                if self._training_live:
+                    self._condition.wait(TRAINING_POLL_S)
+                    break
                 self._condition.wait()
             self._waiting = False
             if self._stopping:
                 return None
             request, self._pending = self._pending, None
-            self._taken.set()  # it keeps the interpreter until it waits for the engine
-            return request
+            trainings, self._trainings = self._trainings, []
+            if request is not None:
+                self._taken.set()  # it keeps the interpreter until it waits for the engine
+            return request, trainings
+
+    def _send_training(self, engine: ModelEngine, image, request) -> None:
+        self._trained = True
+        self._last_training_id = request.request_id
+        self._training_live = request.action != STOP
+        try:
+            if not engine.ready and (self._unavailable or not self._start_again(engine)):
+                raise EngineStopped("There is no Keras engine to train with.")
+            engine.train(image, request)
+        except EngineStopped as exc:
+            self._training_live = False
+            self.trainingFailed.emit(f"{one_line(str(exc))} {STARTS_AGAIN}")
+        except Exception as exc:  # reported; the thread and the next request live on
+            self._log(exc)
+            self._training_live = False
+            self.trainingFailed.emit(one_line(
+                f"Keras could not train ({type(exc).__name__}: {exc})."))
+
+    def _receive_reports(self, engine: ModelEngine) -> None:
+        try:
+            reports = engine.training_reports()
+        except EngineStopped as exc:
+            self._training_live = False
+            self.trainingFailed.emit(f"{one_line(str(exc))} {STARTS_AGAIN}")
+            return
+        for report in reports:
+            if report.request_id == self._last_training_id and not report.running:
+                self._training_live = False  # the answer to the last request: all quiet
+            self.trainingReport.emit(report)
 
     def _compute(self, engine: ModelEngine, request: ModelRequest) -> None:
         if not engine.ready and (self._unavailable or not self._start_again(engine)):

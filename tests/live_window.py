@@ -91,6 +91,12 @@ class EngineLoan:
     def interrupt(self) -> None:
         self._engine.interrupt()
 
+    def train(self, image, request) -> None:
+        self._engine.train(image, request)
+
+    def training_reports(self) -> list:
+        return self._engine.training_reports()
+
     def abort(self) -> None:
         self._aborted = True
         self._engine.abort()

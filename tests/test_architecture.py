@@ -31,9 +31,10 @@ def test_importing_the_gui_does_not_load_tensorflow():
     assert out.stdout.strip() == "[]"
 
 
-#: The only engine modules that may import TensorFlow or Keras (keras_files only inside its
-#: functions, through keras_model).
-KERAS_MODULES = {"engine/backend/keras_model.py", "engine/backend/keras_files.py"}
+#: The only engine modules that may import TensorFlow or Keras (the layers, their training and
+#: model files; keras_files only inside its functions, through keras_model).
+KERAS_MODULES = {"engine/backend/keras_model.py", "engine/backend/keras_files.py",
+                 "engine/backend/keras_training.py"}
 
 
 def test_only_the_keras_backend_imports_keras_in_engine():

@@ -19,6 +19,7 @@ from engine.backend.protocol import (
     is_out_of_memory,
     one_line,
 )
+from engine.backend.training_service import LocalTraining
 from engine.backend.transfer import map_ranges
 from engine.images.display import summarize
 from engine.model.errors import LayerSpecError
@@ -37,6 +38,7 @@ class InThreadEngine:
         self.on_silence = None  # never late: the call runs on the caller's thread
         self.starting = False
         self._focus = None  # (outputs, ranges, (layer, filter)) still to summarize
+        self._training = LocalTraining()  # one chunk of steps per training_reports call
 
     @property
     def ready(self) -> bool:
@@ -88,6 +90,12 @@ class InThreadEngine:
         lows, highs = ranges[layer]
         return Summarized(layer, filter_index, summarize(
             values, value_range=(float(lows[filter_index]), float(highs[filter_index]))))
+
+    def train(self, image, request) -> None:
+        self._training.train(image, request)
+
+    def training_reports(self) -> list:
+        return self._training.training_reports()
 
     def idle(self) -> None:
         """Trace the layer call for the next weight edit (see compile_current)."""

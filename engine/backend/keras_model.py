@@ -158,6 +158,12 @@ class KerasModelRunner:
         self._valid = 0
         self._compiled.clear()
 
+    @property
+    def input_tensor(self):
+        """The (1, H, W, C) tensor of the image given last to ``set_input`` (or None): the
+        engine trains on this very tensor."""
+        return self._input_tensor
+
     # -- running ----------------------------------------------------------------------------
     def run(self, image: LoadedImage | np.ndarray, model: ModelSpec,
             outs: list[np.ndarray] | None = None) -> list[np.ndarray]:

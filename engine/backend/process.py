@@ -25,6 +25,7 @@ import contextlib
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -45,6 +46,7 @@ from engine.backend.protocol import (
     RunModel,
     Stop,
     Summarized,
+    Train,
     describe_exit,
     describe_image,
     describe_output,
@@ -55,6 +57,7 @@ from engine.backend.shared_arrays import BlockPool, OwnedBlock, SharedMemoryShor
 from engine.images.loading import LoadedImage
 from engine.model.errors import LayerSpecError
 from engine.model.network import ModelSpec
+from engine.training.messages import TrainProgress
 
 __all__ = ["EngineProcess", "EngineStopped", "EngineUnavailable", "EngineOutOfMemory",
            "call_timeout_s", "engine_mode", "prestart", "start_early"]
@@ -134,6 +137,9 @@ class EngineProcess:
         self._image_ids = 0
         self._told_short = False  # the user knows arrays go through the pipe
         self._summary_due = False  # a Summarized reply is on its way
+        self._reports: list = []  # training reports that came while waiting for a reply
+        self._early: list = []  # replies that came while looking for training reports
+        self._train_input: OwnedBlock | None = None  # an image sent with a Train message
         self.import_seconds: float | None = None  # TensorFlow + Keras import, in the process
         self.last_call_seconds = 0.0  # the bare ``layer(x)`` inside the last run
         self.on_silence: Callable[[float], None] | None = None  # called when a reply is late
@@ -215,6 +221,7 @@ class EngineProcess:
         except (OSError, ValueError, AssertionError):
             pass
         self._release_input()
+        self._release_train_input()
         self._pool.close()
         self._engine_image = None
 
@@ -253,6 +260,54 @@ class EngineProcess:
         except EngineStopped:
             return None
         return reply if isinstance(reply, Summarized) else None
+
+    # -- training --------------------------------------------------------------------------
+    def train(self, image, request) -> None:
+        """Send a TrainRequest (engine/training/messages.py) for ``image`` (None: without
+        one, a STOP); the engine's reports come from ``training_reports``. Raises
+        EngineStopped when the engine is gone (it starts again for the next request)."""
+        if not self.ready:
+            self.start()
+        shape, image_id, ref = None, None, None
+        if image is not None:
+            pixels = image.pixels if isinstance(image, LoadedImage) else np.asarray(image)
+            shape = (1, *pixels.shape[:2], 1 if pixels.ndim == 2 else pixels.shape[2])
+            self._release_train_input()
+            ref = self._image_ref(pixels, [])
+            self._train_input, self._input = self._input, None  # freed once it has been read
+            image_id = self._image_ids if ref is not None else self._engine_image[1]
+            self._engine_image = (pixels, image_id)
+        try:
+            self._send(Train(request, shape, image_id, ref))
+        except _DeadBeforeSend as exc:
+            self._lost()
+            raise EngineStopped("The Keras engine process had stopped; it starts again with "
+                                "the next request.") from exc
+
+    def training_reports(self) -> list:
+        """The training reports (TrainProgress) that have arrived, oldest first."""
+        reports, self._reports = self._reports, []
+        pipe = self._pipe
+        try:
+            while pipe is not None and pipe.poll(0):
+                message = pipe.recv()
+                if isinstance(message, TrainProgress):
+                    reports.append(message)
+                else:  # a reply the next wait for one takes
+                    self._early.append(message)
+        except (EOFError, OSError) as exc:
+            code = self._exitcode()
+            self._lost()
+            raise EngineStopped(f"The Keras engine process {describe_exit(code)} while "
+                                f"training.") from exc
+        if reports:
+            self._release_train_input()  # the engine has read any image sent with them
+        return reports
+
+    def _release_train_input(self) -> None:
+        if self._train_input is not None:
+            self._train_input.release()
+            self._train_input = None
 
     def _run(self, pixels: np.ndarray, input_shape: tuple[int, ...], model: ModelSpec,
              focus: tuple[int, int] | None) -> EngineOutputs:
@@ -358,18 +413,28 @@ class EngineProcess:
                       report: bool = True):
         """The next reply. ``late``: after ``timeout`` tell ``on_silence`` (if ``report``)
         and keep waiting (``interrupt`` ends the wait); else give up after ``timeout``."""
+        if self._early:
+            return self._early.pop(0)
         pipe = self._pipe
+        deadline, overdue = time.monotonic() + timeout, False
         try:
-            if not pipe.poll(timeout):
-                if not late:
-                    self._lost()
-                    raise EngineStopped(f"The Keras engine did not finish loading TensorFlow "
-                                        f"in {timeout:.0f} s.")
-                if report and self.on_silence is not None:
-                    self.on_silence(timeout)
-                while not pipe.poll(0.5):
-                    pass  # a killed process makes the pipe readable (end of file)
-            return pipe.recv()
+            while True:  # training reports may come first: they are kept, not answers
+                if overdue:
+                    while not pipe.poll(0.5):
+                        pass  # a killed process makes the pipe readable (end of file)
+                elif not pipe.poll(max(deadline - time.monotonic(), 0.0)):
+                    if not late:
+                        self._lost()
+                        raise EngineStopped(f"The Keras engine did not finish loading "
+                                            f"TensorFlow in {timeout:.0f} s.")
+                    overdue = True
+                    if report and self.on_silence is not None:
+                        self.on_silence(timeout)
+                    continue
+                message = pipe.recv()
+                if not isinstance(message, TrainProgress):
+                    return message
+                self._reports.append(message)
         except (EOFError, OSError) as exc:
             code = self._exitcode()
             interrupted = self._interrupted
@@ -389,7 +454,7 @@ class EngineProcess:
     def _lost(self) -> None:
         process, pipe = self._process, self._pipe
         self._process, self._pipe = None, None
-        self._engine_image, self._summary_due = None, False
+        self._engine_image, self._summary_due, self._early = None, False, []
         if process is not None:
             with contextlib.suppress(OSError, ValueError, AssertionError):
                 if process.is_alive():

@@ -60,6 +60,18 @@ class RunModel:
     summarize: tuple[int, int] | None = None  # (layer, filter) on screen: send its histogram
 
 
+@dataclass(frozen=True, eq=False)
+class Train:
+    """A training action (engine/training/messages.py TrainRequest) on image ``image_id``;
+    ``image`` as in RunModel (None: the engine holds it). Never answered as such: the engine
+    sends TrainProgress reports whenever it has one, between its other replies."""
+
+    request: object  # TrainRequest
+    input_shape: tuple[int, int, int, int] | None  # None: no image with it (a STOP)
+    image_id: int | None
+    image: BlockRef | PipeArray | None
+
+
 @dataclass(frozen=True)
 class Stop:
     """End the engine loop (the window is closing)."""
@@ -161,6 +173,13 @@ class ModelEngine(Protocol):
         """Every layer's output for ``image``. Raises LayerSpecError, EngineOutOfMemory,
         EngineStopped or RuntimeError (any other fault, with a one-line message). ``focus``:
         the (layer, filter) on screen, whose histogram ``summary`` then gives."""
+
+    def train(self, image, request) -> None:
+        """Send a TrainRequest (engine/training/messages.py) for ``image`` (None: no image,
+        a STOP); reports come from ``training_reports``. Raises EngineStopped."""
+
+    def training_reports(self) -> list:
+        """The TrainProgress reports that have arrived, oldest first (never waits long)."""
 
     def summary(self) -> Summarized | None:
         """The histogram ``run``'s focus asked for (waiting for it if need be); None when

@@ -5,6 +5,9 @@ Every fault becomes a reply, never an exception out of the loop: settings Keras 
 input or output that does not fit in memory, anything else with its traceback for the
 window's terminal. Outputs go into the window's blocks together with each map's range
 (engine/backend/transfer.py); while nothing waits, the layer call is traced for the next edit.
+Train messages start, step, pause or stop training (engine/backend/training_service.py):
+while it runs, chunks of steps run whenever no message waits, and TrainProgress reports go out
+between the replies.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import numpy as np
 
 from engine.backend import protocol as msg  # the typed messages both sides speak
 from engine.backend.shared_arrays import attach, detach
+from engine.backend.training_service import YIELD_S, TrainingService
 from engine.backend.transfer import map_ranges, store_with_ranges
 from engine.images.display import summarize
 from engine.model.errors import LayerSpecError
@@ -80,23 +84,30 @@ class _Server:
         self.image_id: int | None = None  # the image the runner holds
         self.blocks: dict[str, tuple] = {}  # output block name -> (block, writable array)
         self.stored: list[np.ndarray] = []  # the last answer's outputs, where the window reads
+        self.training = TrainingService()  # Keras fitting the layers, between the answers
 
     def loop(self) -> None:
         try:
             while True:
+                if self.training.running and not self.connection.poll(YIELD_S):
+                    self._report(self.training.work)  # steps, until a message comes
+                    continue
                 try:
                     message = self.connection.recv()
                 except EOFError:  # the window is gone
                     return
                 if isinstance(message, msg.Stop):
                     return
+                if isinstance(message, msg.Train):
+                    self._train(message)
+                    continue
                 reply = self.answer(message)
                 self.connection.send(reply)
                 if isinstance(reply, msg.Computed) and message.summarize is not None:
                     self.connection.send(self._summarize(message, reply))
                 self.stored = []
-                if not self.connection.poll(0):  # idle: make the next weight edit cheaper
-                    self._compile()
+                if not self.connection.poll(0) and not self.training.running:
+                    self._compile()  # idle: make the next weight edit cheaper
         finally:
             for block, _ in self.blocks.values():
                 detach(block)
@@ -142,6 +153,35 @@ class _Server:
             if msg.is_out_of_memory(exc) or isinstance(exc, msg.EngineOutOfMemory):
                 return msg.OutOfMemory(msg.one_line(str(exc) or type(exc).__name__), detail)
             return msg.Failed(msg.one_line(f"{type(exc).__name__}: {exc}"), detail)
+
+    def _train(self, message: msg.Train) -> None:
+        """Apply a training action on the image it names (read first when it comes along)."""
+        pixels = None
+        if message.input_shape is not None:
+            try:
+                if message.image is not None:
+                    self.image_id = None
+                    self._read_image(message.image)
+                    self.image_id = message.image_id
+                if message.image_id == self.image_id:
+                    pixels = self.runner.input_tensor
+            except Exception as exc:  # the image did not fit: said as training's failure
+                text = msg.one_line(f"Keras could not train ({type(exc).__name__}: {exc}).")
+                self._report(lambda: self.training.failed(text))
+                return
+        self._report(lambda: self.training.handle(message.request, pixels))
+
+    def _report(self, work) -> None:
+        """Run ``work`` (an action or a chunk of steps) and send its report, if any; an
+        unexpected fault stops training and is reported, and the loop goes on."""
+        try:
+            report = work()
+        except Exception as exc:
+            traceback.print_exc(file=sys.stderr)
+            report = self.training.failed(msg.one_line(
+                f"Keras could not train ({type(exc).__name__}: {exc})."))
+        if report is not None:
+            self.connection.send(report)
 
     def _summarize(self, request: msg.RunModel, reply: msg.Computed) -> msg.Summarized:
         """The histogram of the map on screen (from a sample of rows; the range is exact)."""

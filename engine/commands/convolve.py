@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.arithmetic.sizes import format_shape
+from engine.commands.reporting import run_reporting
 from engine.images.display import MAPPINGS, render, render_grid
 from engine.images.loading import COLOR_MODES, ImageLoadError, load_image
 from engine.images.resize import fit_to_input
@@ -222,21 +223,5 @@ def _megabytes(shape: tuple[int, ...]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        run(args)
-    except (LayerSpecError, KernelFileError, ImageLoadError, SaveError, ModelFileError,
-            OutOfMemory) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except ImportError as exc:  # TensorFlow or Keras missing or broken
-        print(f"error: the Keras engine is unavailable ({exc}); install it with "
-              f"'pip install tensorflow-cpu' (macOS: 'pip install tensorflow').", file=sys.stderr)
-        return 1
-    except MemoryError:
-        print("error: not enough memory for this image and these settings: close other "
-              "programs, or use a smaller image.", file=sys.stderr)
-        return 1
-    except Exception as exc:  # the promise is one line, never a traceback
-        print(f"error: unexpected failure: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return run_reporting(lambda: run(args), (LayerSpecError, KernelFileError, ImageLoadError,
+                                             SaveError, ModelFileError, OutOfMemory))

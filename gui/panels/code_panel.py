@@ -8,6 +8,9 @@ read), so typing in the kernel table does not rebuild text nobody sees.
 Settings Keras refuses are never computed, so no output on screen comes from them: the note
 and the script's first lines then say that running it raises Keras's error, instead of
 calling it the code for the output on screen.
+
+With a TrainState, a choice above the code switches to the training script: the GradientTape
+loop the Train tab runs, for the steps it has run (written when training pauses).
 """
 
 from __future__ import annotations
@@ -15,10 +18,19 @@ from __future__ import annotations
 import textwrap
 
 from PySide6.QtGui import QFontDatabase, QGuiApplication
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.model.errors import LayerSpecError
 from engine.teaching.codegen import keras_script
+from engine.teaching.training_code import training_script
 from gui.state import AppState
 
 NOTE = ("Runnable Keras code for the output on screen: python FILE.py OUT.npy saves the same "
@@ -27,12 +39,21 @@ REFUSED_NOTE = ("Keras refuses these settings (the banner says why): nothing on 
                 "from them, and this script stops with Keras's error. Change them back to get "
                 "the code for an output.")
 REFUSED_STYLE = "color: #9a3a00;"
+TRAINING_NOTE = ("The Train tab's GradientTape loop for the steps it has run: python FILE.py "
+                 "KERNEL.npy learns the same weights and saves them.")
+SCRIPTS = {"layer": "Apply the layer: layer(x)", "training": "Train the layer: GradientTape"}
 
 
 class CodePanel(QWidget):
-    def __init__(self, state: AppState, parent=None) -> None:
+    def __init__(self, state: AppState, train=None, parent=None) -> None:
         super().__init__(parent)
         self.state = state
+        self.train = train  # a gui.training.state.TrainState, for the training script
+        self.script = QComboBox()
+        self.script.setObjectName("codeScript")
+        for data, label in SCRIPTS.items():
+            self.script.addItem(label, data)
+        self.script.setVisible(train is not None)
         self.view = QPlainTextEdit()
         self.view.setObjectName("codeView")
         self.view.setReadOnly(True)
@@ -49,6 +70,7 @@ class CodePanel(QWidget):
         top.addWidget(self.copy)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.script)
         layout.addLayout(top)
         layout.addWidget(self.view, stretch=1)
 
@@ -56,6 +78,11 @@ class CodePanel(QWidget):
         self._stale = True  # the state changed since the script was written
         state.modelChanged.connect(self.refresh)
         state.imageChanged.connect(self.refresh)
+        self.script.currentIndexChanged.connect(self.refresh)
+        if train is not None:
+            for signal in (train.targetChanged, train.settingsChanged, train.runningChanged):
+                signal.connect(self.refresh)
+            train.progressed.connect(lambda: None if train.running else self.refresh())
 
     @property
     def code(self) -> str:
@@ -66,7 +93,8 @@ class CodePanel(QWidget):
 
     def refresh(self, *_changed) -> None:
         self._stale = True
-        if self.isVisible():
+        training = self.script.currentData() == "training" and self.train is not None
+        if self.isVisible() and not (training and self.train.running):  # written on Pause
             self._write()
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
@@ -85,8 +113,25 @@ class CodePanel(QWidget):
             return str(exc)
         return ""
 
+    def _training_script(self) -> str:
+        train, state = self.train, self.state
+        try:
+            target = train.target.model_for(state.model)
+        except LayerSpecError as exc:
+            return f"# No training script: {exc}\n"
+        start = train.start_model or state.model
+        if start.layer_config() != state.model.layer_config():
+            start = state.model
+        return training_script(start, target, train.settings, train.steps, state.image_path,
+                               state.color, state.seed, train.hidden, train.edited)
+
     def _write(self) -> None:
         self._stale = False
+        if self.script.currentData() == "training" and self.train is not None:
+            self.note.setText(TRAINING_NOTE)
+            self.note.setStyleSheet("")
+            self._show(self._training_script())
+            return
         script = keras_script(self.state.model, self.state.image_path, self.state.color,
                               self.state.fixed_hw)
         refused = self._refusal()
@@ -97,6 +142,9 @@ class CodePanel(QWidget):
                       f"running this script stops with Keras's error. ({refused})")
             script = textwrap.fill(header, 79, initial_indent="# ",
                                    subsequent_indent="# ") + "\n" + script
+        self._show(script)
+
+    def _show(self, script: str) -> None:
         if script != self.view.toPlainText():
             scroll = self.view.verticalScrollBar().value()
             self.view.setPlainText(script)
