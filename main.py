@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return self_test_main()
     if not {"-h", "--help"} & set(argv):
-        from engine.backend.process import start_early
+        from engine.backend.launch import start_early
 
         start_early()  # TensorFlow starts loading in the engine process while the window builds
     from gui.app import run_app

@@ -29,7 +29,7 @@ def hook_paint(item, callback) -> None:
 
 
 def main(image: str) -> None:
-    from engine.backend.process import start_early
+    from engine.backend.launch import start_early
 
     start_early()  # as main.py does, before Qt and pyqtgraph load
     from bench.common import PeakRss, emit

@@ -27,7 +27,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def start_window(argv: list[str]):
     """The QApplication and the shown MainWindow, before the event loop runs."""
     args = parse_args(argv)
-    from engine.backend.process import start_early
+    from engine.backend.launch import start_early
 
     start_early()  # no-op when main.py has already started it
     from gui.system_check import qt_start_problem

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QGroupBox,
@@ -27,10 +26,9 @@ from engine.images.loading import LoadedImage, readable_extensions
 from engine.kernels.presets import random_kernel
 from engine.model.conv import ConvSpec
 from engine.model.network import ModelSpec, single_conv
-from engine.storage.resources import default_sample, sample_paths
+from engine.storage.resources import default_sample
 from gui.classroom import Classroom
 from gui.classroom.layout import SIDE_MIN, SIDE_WIDTH, scroll_area
-from gui.classroom.menus import ClassroomMenus
 from gui.color_mode import ColorModeSwitch
 from gui.file_actions import FileActions
 from gui.image_opener import ImageOpener
@@ -45,7 +43,7 @@ from gui.panels.kernel_tabs import KernelTabs
 from gui.panels.layer_controls import LayerControls
 from gui.panels.layer_kinds import KernelPage, LayerSettings
 from gui.panels.layer_stack import LayerStack
-from gui.panels.lesson_panel import CLASSIC, POOLING
+from gui.panels.lesson_panel import CLASSIC
 from gui.panels.load_progress import LoadProgress
 from gui.panels.message_banner import MessageBanner
 from gui.panels.overlays import CoverageOverlay
@@ -57,7 +55,8 @@ from gui.settings import load_settings
 from gui.state import AppState
 from gui.training.controller import TrainController
 from gui.training.state import TrainState
-from gui.undo import UndoHistory, UndoKeysToHistory
+from gui.undo import UndoHistory
+from gui.window_menus import build_menus
 
 IMAGE_FILTER = (f"Images ({' '.join('*' + ext for ext in readable_extensions())});;"
                 "All files (*)")
@@ -72,14 +71,6 @@ def lesson_start_model(seed: int = DEFAULT_SEED) -> ModelSpec:
     """The classic lesson's layer: Conv2D(1, (3, 3), strides=(2, 1)), untrained weights."""
     return single_conv(ConvSpec(kernel=random_kernel((3, 3), 1, 1, seed), strides=(2, 1),
                                 padding="valid"))
-
-
-def _keys(text: str, standard: QKeySequence.StandardKey) -> list[QKeySequence]:
-    """``text`` plus the platform's own keys for the same action, each once (a key bound
-    twice to one action is ambiguous and then never fires)."""
-    keys = [QKeySequence(text)]
-    keys += [k for k in QKeySequence.keyBindings(standard) if k.toString() != text]
-    return keys
 
 
 class MainWindow(QMainWindow):
@@ -127,7 +118,7 @@ class MainWindow(QMainWindow):
         self.classroom = Classroom(self, self._report, IMAGE_FILTER)  # predict, quiz, sessions
         self.classroom_state = self.classroom.state
         self.quiz_panel = self.classroom.quiz_panel
-        self._build_menus()
+        build_menus(self)  # File, Edit, View, Help (gui/window_menus.py)
         self.statusBar().addPermanentWidget(self.load_progress)
         self.images.progressChanged.connect(self.load_progress.show_progress)
         self.images.opened.connect(self._on_opened)
@@ -230,64 +221,6 @@ class MainWindow(QMainWindow):
         layout.addWidget(body, stretch=1)
         self.setCentralWidget(central)
         self.banner_dock = BannerDock(self.banner, views, central)  # over the views
-
-    def _build_menus(self) -> None:
-        self.classroom_menus = ClassroomMenus(self, self.classroom)
-        file_menu = self.menuBar().addMenu("&File")
-        open_action = QAction("&Open image...", self)
-        open_action.setShortcut(QKeySequence.StandardKey.Open)
-        open_action.triggered.connect(self._ask_open)
-        file_menu.addAction(open_action)
-        samples = file_menu.addMenu("Open &sample")
-        for path in sample_paths():
-            action = QAction(path.stem, self)
-            action.triggered.connect(lambda _checked=False, p=path: self.open_image(p))
-            samples.addAction(action)
-        file_menu.addSeparator()
-        self.classroom_menus.file_items(file_menu)
-        for text, name, handler in (
-                ("Open &Keras model...", "openModelAction", self.model_files.ask_open),
-                ("Save as Keras &model...", "saveModelAction", self.model_files.ask_save)):
-            action = QAction(text, self)
-            action.setObjectName(name)
-            action.triggered.connect(lambda _checked=False, h=handler: h(self))
-            file_menu.addAction(action)
-        file_menu.addSeparator()
-        for text, handler in (("&Load kernel...", self.files.ask_load_kernel),
-                              ("Sa&ve kernel...", self.files.ask_save_kernel),
-                              ("Export output &image (PNG)...", self.files.ask_export_png),
-                              ("Export all &feature maps (PNG)...",
-                               self.files.ask_export_grid_png),
-                              ("Export output &array (.npy)...", self.files.ask_export_npy)):
-            action = QAction(text, self)
-            action.triggered.connect(lambda _checked=False, h=handler: h(self))
-            file_menu.addAction(action)
-        file_menu.addSeparator()
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        edit_menu = self.menuBar().addMenu("&Edit")
-        self.undo_action = self.history.stack.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcuts(_keys("Ctrl+Z", QKeySequence.StandardKey.Undo))
-        self.redo_action = self.history.stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts(_keys("Ctrl+Shift+Z", QKeySequence.StandardKey.Redo))
-        edit_menu.addAction(self.undo_action)
-        edit_menu.addAction(self.redo_action)
-        self._undo_keys = UndoKeysToHistory(self)
-        self._undo_keys.watch_spinboxes(self)
-        self.classroom_menus.view_menu(self.menuBar().addMenu("&View"))
-        self.addToolBar(self.classroom_menus.toolbar())
-        help_menu = self.menuBar().addMenu("&Help")
-        lesson_action = QAction("&Lesson", self)
-        lesson_action.setObjectName("lessonAction")
-        lesson_action.triggered.connect(lambda: self.explain_tabs.start_lesson(CLASSIC))
-        help_menu.addAction(lesson_action)
-        pooling_action = QAction("Lesson: &Pooling and feature maps", self)
-        pooling_action.setObjectName("poolingLessonAction")
-        pooling_action.triggered.connect(lambda: self.start_lesson(POOLING))
-        help_menu.addAction(pooling_action)
-        self.classroom_menus.help_items(help_menu)
 
     def start_lesson(self, lesson: str = CLASSIC) -> None:
         """The lesson panel at step 1 (the ascent photo, an untrained layer), returning once

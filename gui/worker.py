@@ -30,7 +30,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QThread, Signal
 
-from engine.backend.process import EngineProcess, engine_mode
+from engine.backend.launch import engine_mode
+from engine.backend.process import EngineProcess
 from engine.backend.protocol import (
     EngineOutOfMemory,
     EngineStopped,

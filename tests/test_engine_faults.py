@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 
-from engine.backend import process as engine_process
+from engine.backend import launch
 from engine.backend.protocol import describe_exit
 from engine.backend.shared_arrays import OwnedBlock
 from engine.images.loading import from_array
@@ -244,7 +244,7 @@ def test_a_hung_engine_is_reported_marked_and_restarted(qtbot, monkeypatch, tmp_
     timeout (start-up has its own) the banner says the engine is not answering and offers
     Restart; the output says it is not the table's; exports refuse; Restart brings a new
     engine that computes what the table says."""
-    monkeypatch.setattr(engine_process, "CALL_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(launch, "CALL_TIMEOUT_S", 1.0)
     window = open_window(qtbot)
     pid = window.pipeline.worker.engine_pid
     os.kill(pid, signal.SIGSTOP)  # closing the window kills it, should the test fail

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from engine.backend import process as engine_process
+from engine.backend import launch
 from engine.backend.process import EngineProcess, EngineStopped
 from engine.images.loading import from_array
 from engine.model.errors import LayerSpecError
@@ -43,8 +43,8 @@ def test_engine_process_computes_shares_and_frees():
     second = from_array(rng.uniform(0, 255, (31, 29)), "second")
     spec = conv(rng.normal(size=(3, 3)), strides=(2, 1), bias=0.5)
     others = mapped_blocks()  # other windows' engines (the tests' shared one) keep theirs
-    engine_process.prestart()
-    prestarted_pid = engine_process._prestarted[0].pid
+    launch.prestart()
+    prestarted_pid = launch._prestarted[0].pid
     engine = EngineProcess()
     try:
         assert engine.pid == prestarted_pid  # the early-started process was adopted
@@ -88,7 +88,7 @@ def test_engine_process_computes_shares_and_frees():
 def test_an_engine_that_dies_during_a_call_says_how(monkeypatch):
     """SIGKILL while a request is in the engine: EngineStopped naming the signal (never
     "exit code None"); the next call starts a new engine and computes."""
-    monkeypatch.setattr(engine_process, "CALL_TIMEOUT_S", 0.3)
+    monkeypatch.setattr(launch, "CALL_TIMEOUT_S", 0.3)
     image = from_array(np.random.default_rng(4).uniform(0, 255, (30, 30)), "noise")
     engine = EngineProcess()
     silent = []

@@ -9,27 +9,24 @@ image, and each layer's output blocks, kept across edits of the same shape. Outp
 straight from their blocks; a block goes back to the engine only when nothing refers to it
 any more (engine/backend/shared_arrays.py). When shared memory is short, arrays travel through
 the pipe instead, and the user is told why. Requests and replies are the typed messages of
-engine/backend/protocol.py; the engine's side is engine/backend/serve.py. The process is
-started with the ``spawn`` method, so it behaves the same on Linux, macOS, Windows and in a
-PyInstaller bundle (which must call ``multiprocessing.freeze_support()``).
+engine/backend/protocol.py; the engine's side is engine/backend/serve.py, and
+engine/backend/launch.py starts it (spawned) and says how long to wait for it.
 
 Faults: an engine found dead before a request is started again and computes it; one that dies
 during a request is reported (EngineStopped) with how it ended; one that does not answer
-within ``call_timeout_s`` is reported through ``on_silence`` and waited for until
+within ``launch.call_timeout_s`` is reported through ``on_silence`` and waited for until
 ``interrupt`` ends it; running out of memory is EngineOutOfMemory, with the sizes.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
-import os
-import threading
 import time
 from collections.abc import Callable
 
 import numpy as np
 
+from engine.backend import launch  # its timeouts are read when used (tests shorten them)
 from engine.backend.protocol import (
     BlockRef,
     Computed,
@@ -37,89 +34,24 @@ from engine.backend.protocol import (
     EngineOutputs,
     EngineStopped,
     EngineUnavailable,
-    Failed,
     LoadFailed,
     OutOfMemory,
     PipeArray,
     Ready,
-    Refused,
     RunModel,
     Stop,
     Summarized,
     Train,
     describe_exit,
-    describe_image,
-    describe_output,
-    one_line,
+    memory_message,
+    reply_error,
 )
-from engine.backend.serve import serve
 from engine.backend.shared_arrays import BlockPool, OwnedBlock, SharedMemoryShort
 from engine.images.loading import LoadedImage
-from engine.model.errors import LayerSpecError
 from engine.model.network import ModelSpec
 from engine.training.messages import TrainProgress
 
-__all__ = ["EngineProcess", "EngineStopped", "EngineUnavailable", "EngineOutOfMemory",
-           "call_timeout_s", "engine_mode", "prestart", "start_early"]
-
-#: How long the window waits for TensorFlow to load in a new engine process.
-START_TIMEOUT_S = 180.0
-#: How long one answer may take before the engine counts as not answering: this much, plus
-#: CALL_SECONDS_PER_MAC for every multiply-add of the model (a pessimistic 1e9 a second) and
-#: CALL_SECONDS_PER_BYTE for every byte that moves (a new image, the outputs).
-CALL_TIMEOUT_S = 5.0
-CALL_SECONDS_PER_MAC = 1e-9
-CALL_SECONDS_PER_BYTE = 5e-9
-#: How long closing waits for the engine process to leave on its own.
-CLOSE_WAIT_S = 5.0
-
-
-def call_timeout_s(input_shape: tuple[int, ...], model: ModelSpec) -> float:
-    """When a reply for ``model`` on this input is overdue (see CALL_TIMEOUT_S)."""
-    macs, moved = 0, int(np.prod(input_shape)) * 4
-    for spec, out in zip(model.layers, model.output_shapes(input_shape)):
-        kernel = getattr(spec, "weights_shape", (1, 1, 1, 1))
-        macs += int(np.prod(out)) * int(np.prod(kernel[:3]))  # taps: kh * kw * C
-        moved += int(np.prod(out)) * 4
-    return CALL_TIMEOUT_S + macs * CALL_SECONDS_PER_MAC + moved * CALL_SECONDS_PER_BYTE
-
-
-_prestarted: tuple | None = None
-_prestart_lock = threading.Lock()
-
-
-def _launch() -> tuple:
-    context = multiprocessing.get_context("spawn")
-    window_end, engine_end = context.Pipe()
-    process = context.Process(target=serve, args=(engine_end,), name="convscope-engine",
-                              daemon=True)
-    process.start()
-    engine_end.close()
-    return process, window_end
-
-
-def prestart() -> None:
-    """Start the engine process now (before the window is built) so TensorFlow's import
-    overlaps the window's own start-up. The first EngineProcess adopts it."""
-    global _prestarted
-    with _prestart_lock:
-        if _prestarted is None:
-            _prestarted = _launch()
-
-
-def start_early() -> None:
-    """Called first thing at start-up (before Qt and pyqtgraph load, about half a second):
-    TensorFlow's import then begins at once, in parallel with the window's own start."""
-    if engine_mode() == "process":
-        prestart()
-
-
-def _adopt_or_launch() -> tuple:
-    global _prestarted
-    with _prestart_lock:
-        launched, _prestarted = _prestarted, None
-    return launched or _launch()
-
+__all__ = ["EngineProcess", "EngineStopped", "EngineUnavailable", "EngineOutOfMemory"]
 
 class _DeadBeforeSend(Exception):
     """The process had already ended when a request was about to go out."""
@@ -164,18 +96,18 @@ class EngineProcess:
         """Start (or adopt) the process and wait until Keras has loaded there.
 
         Raises EngineUnavailable if Keras cannot be imported, EngineStopped if the process
-        ended (or did not finish loading in START_TIMEOUT_S)."""
+        ended (or did not finish loading in launch.START_TIMEOUT_S)."""
         if self._aborted:
             raise EngineStopped("The Keras engine was stopped: the window is closing.")
         if self._process is not None:
             self._lost()
         self.starting, self._interrupted = True, False
         try:
-            self._process, self._pipe = _adopt_or_launch()
+            self._process, self._pipe = launch.adopt_or_launch()
             if self._aborted:  # abort() came while the process was being launched
                 self._process.kill()
             self._engine_image = None  # a new process has no image yet
-            reply = self._reply_within(START_TIMEOUT_S, "while TensorFlow was loading")
+            reply = self._reply_within(launch.START_TIMEOUT_S, "while TensorFlow was loading")
         finally:
             self.starting = False
         if isinstance(reply, LoadFailed):
@@ -212,10 +144,10 @@ class EngineProcess:
                 with contextlib.suppress(OSError, ValueError):
                     pipe.send(Stop())
             if process is not None:
-                process.join(CLOSE_WAIT_S)
+                process.join(launch.CLOSE_WAIT_S)
                 if process.is_alive():
                     process.kill()
-                    process.join(CLOSE_WAIT_S)
+                    process.join(launch.CLOSE_WAIT_S)
             if pipe is not None:
                 pipe.close()
         except (OSError, ValueError, AssertionError):
@@ -255,7 +187,7 @@ class EngineProcess:
             return None
         self._summary_due = False
         try:
-            reply = self._reply_within(CALL_TIMEOUT_S, "while summarizing this output",
+            reply = self._reply_within(launch.CALL_TIMEOUT_S, "while summarizing this output",
                                        late=True, report=False)
         except EngineStopped:
             return None
@@ -327,12 +259,12 @@ class EngineProcess:
                                tuple(b.ref if b is not None else None for b in blocks),
                                self._pool.forgotten(), focus)
             self._send(request)
-            reply = self._reply_within(call_timeout_s(input_shape, model),
+            reply = self._reply_within(launch.call_timeout_s(input_shape, model),
                                        "while computing this output", late=True)
         except EngineOutOfMemory as exc:
             self._give_back(blocks)
             self._pool.want([])  # keep no blocks of a size that does not fit
-            raise EngineOutOfMemory(_memory_message(pixels.shape, shapes, str(exc))) from exc
+            raise EngineOutOfMemory(memory_message(pixels.shape, shapes, str(exc))) from exc
         except BaseException:
             self._give_back(blocks)
             raise
@@ -343,7 +275,7 @@ class EngineProcess:
             if isinstance(reply, OutOfMemory):
                 self._pool.want([])  # keep no blocks of a size that does not fit
             self._engine_image = None  # sent again with the next request
-            raise _reply_error(reply, pixels.shape, shapes)
+            raise reply_error(reply, pixels.shape, shapes)
         if image_ref is not None:
             self._engine_image = (pixels, image_id)
         self._summary_due = focus is not None
@@ -459,38 +391,7 @@ class EngineProcess:
             with contextlib.suppress(OSError, ValueError, AssertionError):
                 if process.is_alive():
                     process.kill()
-                process.join(CLOSE_WAIT_S)  # reap it: no zombie left behind
+                process.join(launch.CLOSE_WAIT_S)  # reap it: no zombie left behind
         if pipe is not None:
             with contextlib.suppress(OSError):
                 pipe.close()
-
-
-def _reply_error(reply, image_shape: tuple[int, ...], shapes: list[tuple[int, ...]]
-                 ) -> Exception:
-    """The exception a reply other than Computed stands for."""
-    if isinstance(reply, Refused):
-        return LayerSpecError(reply.message)
-    if isinstance(reply, OutOfMemory):
-        error = EngineOutOfMemory(_memory_message(image_shape, shapes, reply.reason))
-        error.detail = reply.detail
-        return error
-    if isinstance(reply, Failed):
-        error = RuntimeError(reply.message)
-        error.detail = reply.detail
-        return error
-    return RuntimeError(f"The Keras engine answered {type(reply).__name__}.")
-
-
-def _memory_message(image_shape: tuple[int, ...], shapes: list[tuple[int, ...]],
-                    reason: str) -> str:
-    """One line: what did not fit, how big, and what stays."""
-    largest = max(shapes, key=lambda shape: int(np.prod(shape)))
-    return (f"Not enough memory for this {describe_image(image_shape)} image and its "
-            f"{describe_output(largest)} output: {one_line(reason)}. The last output stays; "
-            f"a smaller image or fewer filters will fit.")
-
-
-def engine_mode() -> str:
-    """'process' (default) or 'thread' (``CONVSCOPE_ENGINE=thread``: Keras on the worker
-    thread itself, for comparison and for platforms where a second process is unwanted)."""
-    return "thread" if os.environ.get("CONVSCOPE_ENGINE", "process") == "thread" else "process"

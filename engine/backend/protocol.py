@@ -21,6 +21,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from engine.images.display import ValueSummary
+from engine.model.errors import LayerSpecError
 from engine.model.network import ModelSpec
 
 
@@ -245,3 +246,28 @@ def is_out_of_memory(exc: BaseException) -> bool:
     if isinstance(exc, OSError) and exc.errno == errno.ENOMEM:
         return True
     return any(cls.__name__ == "ResourceExhaustedError" for cls in type(exc).__mro__)
+
+
+def reply_error(reply, image_shape: tuple[int, ...], shapes: list[tuple[int, ...]]
+                 ) -> Exception:
+    """The exception a reply other than Computed stands for."""
+    if isinstance(reply, Refused):
+        return LayerSpecError(reply.message)
+    if isinstance(reply, OutOfMemory):
+        error = EngineOutOfMemory(memory_message(image_shape, shapes, reply.reason))
+        error.detail = reply.detail
+        return error
+    if isinstance(reply, Failed):
+        error = RuntimeError(reply.message)
+        error.detail = reply.detail
+        return error
+    return RuntimeError(f"The Keras engine answered {type(reply).__name__}.")
+
+
+def memory_message(image_shape: tuple[int, ...], shapes: list[tuple[int, ...]],
+                    reason: str) -> str:
+    """One line: what did not fit, how big, and what stays."""
+    largest = max(shapes, key=lambda shape: int(np.prod(shape)))
+    return (f"Not enough memory for this {describe_image(image_shape)} image and its "
+            f"{describe_output(largest)} output: {one_line(reason)}. The last output stays; "
+            f"a smaller image or fewer filters will fit.")
