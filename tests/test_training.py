@@ -70,6 +70,31 @@ def test_several_filters_learn_their_own_kernels(ascent_pixels):
     assert steps_to_recover(trainer, target, STEPS) is not None
 
 
+def test_a_stack_trains_every_layer_with_weights(ascent_pixels):
+    """conv(2) -> relu -> 2x2 max pooling -> conv(1), the pooling lesson's shape: the target is
+    the NumPy stack with a mystery in each conv, both convs move and the loss falls. (A deep
+    stack has many weights that give the same output, so only the loss is asked to fall.)"""
+    from engine.model.activation import ActivationSpec
+    from engine.model.pooling import PoolSpec
+    from tests.numpy_reference import run_layers
+
+    model = ModelSpec((ConvSpec(kernel=random_kernel((3, 3), 1, 2, 0)), ActivationSpec("relu"),
+                       PoolSpec((2, 2)), ConvSpec(kernel=random_kernel((3, 3), 2, 1, 1))))
+    target = TrainTarget("mystery", RANDOM_WEIGHTS, seed=2).model_for(model)
+    assert [i for i, (a, b) in enumerate(zip(model.layers, target.layers)) if a != b] == [0, 3]
+    pixels = ascent_pixels[:96, :96]
+    trainer = KerasTrainer(nhwc(pixels), model, target, TrainSettings(scale_inputs=True))
+    want = run_layers(pixels / 255.0, target.layers)[-1]
+    np.testing.assert_allclose(trainer.target_output, want, rtol=1e-4, atol=1e-4)
+    trainer.train(300)
+    losses = trainer.loss_history
+    assert losses.shape == (300,) and losses[-1] < losses[0] / 10
+    learned = trainer.weights()
+    for index in (0, 3):
+        assert not np.array_equal(learned.layers[index].kernel, model.layers[index].kernel)
+    assert learned.layers[2] == model.layers[2]  # pooling has nothing to learn
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["identity", "box blur (all ones)", *(
     name for name, plane in FIXED.items() if plane.shape == (3, 3))])
