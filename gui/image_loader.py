@@ -25,6 +25,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal, Slot
 
 from engine.images.loading import ImageLoadError, LoadCancelled, LoadedImage, load_image
+from engine.images.resize import fit_to_input
 from engine.storage.paths import shown_name
 
 #: Progress is passed on at most this often (seconds), and at every new stage.
@@ -55,6 +56,7 @@ class _Task:
     request_id: int
     path: str
     color: str
+    fit_hw: tuple[int, int] | None = None  # an opened model's fixed input size
     cancelled: threading.Event = field(default_factory=threading.Event)
 
 
@@ -85,15 +87,17 @@ class ImageLoader(QObject):
         """The loader's thread, once started; it ends soon after ``close``."""
         return self._thread
 
-    def request(self, path: str | Path, color: str) -> int:
-        """Load ``path`` as ``color``, superseding any request not yet answered."""
+    def request(self, path: str | Path, color: str,
+                fit_hw: tuple[int, int] | None = None) -> int:
+        """Load ``path`` as ``color`` (resized to ``fit_hw`` when given), superseding any
+        request not yet answered."""
         with self._condition:
             if self._closed:
                 return 0
             self.latest_id = next(self._ids)
             if self._running is not None:
                 self._running.cancelled.set()
-            self._pending = _Task(self.latest_id, str(path), color)
+            self._pending = _Task(self.latest_id, str(path), color, fit_hw)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._serve, name="imageLoader",
                                                 daemon=True)
@@ -149,7 +153,7 @@ class ImageLoader(QObject):
                 self._bridge.progressed.emit(self._key, task.request_id, stage, fraction)
 
         try:
-            image = load_image(task.path, task.color, progress=report)
+            image = fit_to_input(load_image(task.path, task.color, progress=report), task.fit_hw)
             report("range", None)
             image.value_range  # noqa: B018 (computed here, not on the GUI thread)
             return image, ""

@@ -138,7 +138,7 @@ class ImageOpener(QObject):
         if then is not None:
             target.then = [*target.then, then]
         self._target = target
-        self._request_id = self.loader.request(target.path, target.color)
+        self._request_id = self.loader.request(target.path, target.color, self.state.fixed_hw)
         self.progressChanged.emit(self._describe(target, "reading"), None)
 
     def _describe(self, target: ImageTarget, stage: str) -> str:
@@ -172,7 +172,8 @@ class ImageOpener(QObject):
         if target.new_file:
             self.clear_problem()  # an earlier refusal no longer applies
             state.image_path = os.path.realpath(target.path)
-        image = fit_to_input(image, state.fixed_hw)  # an opened model's fixed input size
+        image = fit_to_input(image, state.fixed_hw)  # done on the loader's thread, unless a
+        # model with another fixed size was opened meanwhile
         model = state.model if target.model is None else target.model
         model = with_input_channels(model, image.channels)  # the same when they match
         if target.model is None and target.color == state.color:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.arithmetic.through_layers import receptive_field
+from tests.conftest import FACE
 from tests.live_window import edit_cell, find, shown_output
 from tests.numpy_reference import run_layers
 from tests.test_filters_gui import wait_for_model
@@ -247,6 +248,16 @@ def test_open_a_real_keras_model_edit_it_and_save_it_back(qtbot, window, tmp_pat
     window.undo_action.trigger()  # the weight edit
     window.undo_action.trigger()  # back to the window's own layer, without the file's rows
     assert window.state.model_file is None and len(window.layer_stack.rows()) == 2
+
+
+def test_an_image_opened_with_a_fixed_size_model_is_resized_to_its_input(qtbot, window,
+                                                                         tmp_path):
+    path, _ = cnn_file(tmp_path)
+    assert window.open_model(path)
+    image = window.open_path(FACE)
+    assert image is window.state.image and image.hw == (64, 64)
+    assert "to 64x64: the model's input has that fixed size" in image.notes[-1]
+    assert "Resized from" in window.input_view.caption.text()
 
 
 def test_a_colour_model_switches_to_rgb(qtbot, window, tmp_path):
