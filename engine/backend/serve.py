@@ -120,11 +120,7 @@ class _Server:
         started = time.perf_counter()
         try:
             _check_room(request)
-            if request.image is not None:
-                self.image_id = None
-                self._read_image(request.image)
-                self.image_id = request.image_id
-            elif request.image_id != self.image_id:
+            if not self._hold_image(request.image, request.image_id):
                 return msg.Failed("The engine no longer holds this image.", "")
             outputs = self.runner.run_input(request.model, copy=False)
             layer_seconds = self.runner.last_call_seconds
@@ -159,11 +155,7 @@ class _Server:
         pixels = None
         if message.input_shape is not None:
             try:
-                if message.image is not None:
-                    self.image_id = None
-                    self._read_image(message.image)
-                    self.image_id = message.image_id
-                if message.image_id == self.image_id:
+                if self._hold_image(message.image, message.image_id):
                     pixels = self.runner.input_tensor
             except Exception as exc:  # the image did not fit: said as training's failure
                 text = msg.one_line(f"Keras could not train ({type(exc).__name__}: {exc}).")
@@ -194,6 +186,14 @@ class _Server:
             traceback.print_exc(file=sys.stderr)
             summary = None
         return msg.Summarized(layer, filter_index, summary)
+
+    def _hold_image(self, image: msg.BlockRef | msg.PipeArray | None, image_id: int) -> bool:
+        """Whether the runner holds image ``image_id`` now, reading ``image`` when it came."""
+        if image is not None:
+            self.image_id = None  # a failed read leaves no image behind
+            self._read_image(image)
+            self.image_id = image_id
+        return image_id == self.image_id
 
     def _read_image(self, image: msg.BlockRef | msg.PipeArray) -> None:
         """Hand the image to the runner (TensorFlow copies it) and let go of the block, so the
