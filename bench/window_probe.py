@@ -189,6 +189,7 @@ def rss_mb(pid: int | None) -> float | None:
 def main(case: Case, folder: Path) -> None:
     path = test_image(case.height, case.width, folder)
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    from gui.garbage import freeze_startup_objects
     from gui.main_window import MainWindow
 
     peaks = PeakRss()
@@ -196,6 +197,7 @@ def main(case: Case, folder: Path) -> None:
     peaks.engine_pid = lambda: window.pipeline.worker.engine_pid
     window.resize(1280, 760)
     window.show()
+    freeze_startup_objects()  # as the app does once its window is up (gui/app.py)
     watch = DisplayWatch(window)
     watch.wait_for(window.pipeline.latest_request_id, timeout_s=300)
     window.state.update_spec(strides=case.strides)

@@ -44,6 +44,9 @@ def start_window(argv: list[str]):
     configure_application(app)
     window = MainWindow(args.image, session=args.session)
     window.show()
+    from gui.garbage import freeze_startup_objects
+
+    freeze_startup_objects()  # never scanned again: see gui/garbage.py
     return app, window
 
 
