@@ -138,3 +138,21 @@ def test_a_traced_stack_follows_weight_edits_of_the_first_conv():
         assert runner.last_first_layer == 0
         for g, w in zip(got, run_layers(IMAGE, model.layers)):
             np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-3)
+
+
+def test_a_traced_stack_follows_new_bias_and_a_later_conv_changed_with_the_first():
+    """The traced call assigns the first layer's kernel and bias inside its graph; a later
+    layer changed in the same edit is assigned before the call."""
+    runner = KerasModelRunner()
+    model = ModelSpec((conv(1, 4), ActivationSpec("relu"), PoolSpec((2, 2)), conv(4, 2)))
+    runner.run(IMAGE, model)
+    assert runner.compile_current()
+    for _ in range(3):
+        first = conv(1, 4).with_changes(bias=RNG.normal(size=4) * 10)
+        model = model.with_layer(0, first).with_layer(3, conv(4, 2))
+        got = runner.run(IMAGE, model)
+        assert runner.last_first_layer == 0
+        for g, w in zip(got, run_layers(IMAGE, model.layers)):
+            np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-3)
+    same = runner.run(IMAGE, model)  # nothing changed: nothing computed again, same output
+    np.testing.assert_array_equal(same[-1], got[-1])

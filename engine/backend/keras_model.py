@@ -184,11 +184,17 @@ class KerasModelRunner:
         if self._input_tensor is None:
             raise LayerSpecError("There is no input image yet.")
         model.check(self._input_shape)
-        first = self._prepare(model)
+        first, unassigned = self._prepare(model)
         started = time.perf_counter()
         compiled = self._compiled.get(self._compile_key(first))
         x = self._input_tensor if first == 0 else self._outputs[first - 1]
-        computed = compiled(x) if compiled is not None else self._call_from(first, x)
+        if compiled is not None:  # the first layer's weights go in with the call itself
+            self._assign([i for i in unassigned if i != first], model)
+            computed = compiled(x, *_weights_of(model.layers[first]))
+            self._held[first] = model.layers[first]
+        else:
+            self._assign(unassigned, model)
+            computed = self._call_from(first, x)
         self._outputs[first:] = list(computed)
         self._valid = len(model)
         self.last_call_seconds = time.perf_counter() - started
@@ -208,15 +214,17 @@ class KerasModelRunner:
             results.append(outs[index])
         return results
 
-    def _prepare(self, model: ModelSpec) -> int:
-        """Build or update the Keras layers for ``model``; the first layer whose output must
-        be computed again (the outputs before it are reused)."""
+    def _prepare(self, model: ModelSpec) -> tuple[int, list[int]]:
+        """Build or update the Keras layers for ``model``: the first layer whose output must
+        be computed again (the outputs before it are reused), and the layers whose weights
+        are still to be assigned (``_assign``, or a traced call that takes them)."""
         count = len(model)
         del self._layers[count:], self._configs[count:], self._held[count:]
         del self._outputs[count:]
         self._valid = min(self._valid, count)
         channels = self._input_shape[3]
         shape = self._input_shape
+        unassigned = []
         for index, spec in enumerate(model.layers):
             config = (spec.layer_config(), channels)
             if index == len(self._layers):
@@ -235,11 +243,15 @@ class KerasModelRunner:
                                   if key[0] > index}
             if self._held[index] is None or not _same_weights(self._held[index], spec):
                 self._valid = min(self._valid, index)
-                assign_weights(self._layers[index], spec, self._held[index])
-                self._held[index] = spec
+                unassigned.append(index)
             shape = spec.output_shape(shape)
             channels = shape[3]
-        return self._valid
+        return self._valid, unassigned
+
+    def _assign(self, indices: list[int], model: ModelSpec) -> None:
+        for index in indices:
+            assign_weights(self._layers[index], model.layers[index], self._held[index])
+            self._held[index] = model.layers[index]
 
     def _call_from(self, first: int, x) -> list:
         outputs = []
@@ -253,8 +265,9 @@ class KerasModelRunner:
         (``tf.function``), so later weight edits skip Keras's eager bookkeeping (about half
         the time of a 512x512 call). Tracing takes tens of milliseconds, so the engine does
         it while idle; until then, and after any change of layer or image, the layers are
-        called eagerly. Returns whether it traced. Weights stay variables: assigning new
-        ones needs no new trace."""
+        called eagerly. Returns whether it traced. Weights stay variables: the first
+        layer's new weights are arguments of the traced call, assigned inside its graph
+        (one call, no eager assignment before it), and needing no new trace."""
         first = self.last_first_layer
         if (not self._layers or self._input_tensor is None or self._valid != len(self._layers)
                 or keras.backend.backend() != "tensorflow"
@@ -263,8 +276,11 @@ class KerasModelRunner:
         import tensorflow as tf
 
         layers = tuple(self._layers[first:])
+        variables = _variables_of(layers[0])
 
-        def call(x):
+        def call(x, *weights):
+            for variable, value in zip(variables, weights):
+                variable.assign(value)
             outputs = []
             for layer in layers:
                 x = layer(x)
@@ -273,12 +289,27 @@ class KerasModelRunner:
 
         function = tf.function(call, reduce_retracing=True)
         start = self._input_tensor if first == 0 else self._outputs[first - 1]
-        function(start)  # trace now
+        function(start, *_weights_of(self._held[first]))  # trace now (the weights it holds)
         self._compiled[self._compile_key(first)] = function
         return True
 
     def _compile_key(self, first: int) -> tuple:
         return first, tuple(self._configs), self._input_version
+
+
+def _variables_of(layer) -> tuple:
+    """The variables a traced call assigns before calling ``layer``: a Conv2D's kernel (and
+    bias). One graph does both, which saves the eager assignment's own dispatch."""
+    if not isinstance(layer, keras.layers.Conv2D):
+        return ()
+    return (layer.kernel, layer.bias) if layer.use_bias else (layer.kernel,)
+
+
+def _weights_of(spec) -> tuple:
+    """What ``_variables_of`` the same layer's Keras twin receive, from its spec."""
+    if not isinstance(spec, ConvSpec):
+        return ()
+    return (spec.kernel, spec.bias) if spec.use_bias else (spec.kernel,)
 
 
 def _same_weights(held, spec) -> bool:
