@@ -189,7 +189,7 @@ def rss_mb(pid: int | None) -> float | None:
 def main(case: Case, folder: Path) -> None:
     path = test_image(case.height, case.width, folder)
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    from gui.garbage import freeze_startup_objects
+    from gui.app import freeze_startup_objects
     from gui.main_window import MainWindow
 
     peaks = PeakRss()

@@ -31,7 +31,6 @@ from gui.classroom import Classroom
 from gui.classroom.layout import SIDE_MIN, SIDE_WIDTH, scroll_area
 from gui.color_mode import ColorModeSwitch
 from gui.file_actions import FileActions
-from gui.garbage import IdleCollector
 from gui.image_opener import ImageOpener
 from gui.model_files import ModelFiles
 from gui.panels.banner_dock import BannerDock
@@ -84,7 +83,6 @@ class MainWindow(QMainWindow):
         self.settings = load_settings()  # class defaults: file, then environment
         self.state = AppState(lesson_start_model(seed), seed=seed)
         self.pipeline = LivePipeline(self.state, self)
-        self.garbage = IdleCollector(lambda: self.pipeline.in_flight, self)
 
         self.input_view = InputView(self.state)
         self.output_view = OutputView(self.state)
@@ -338,5 +336,4 @@ class MainWindow(QMainWindow):
         self.images.close()  # a load in progress is abandoned, not waited for
         self.classroom.remember()  # the text scales and the geometry, for the next start
         self.pipeline.stop()
-        self.garbage.close()
         super().closeEvent(event)

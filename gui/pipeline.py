@@ -46,7 +46,6 @@ class LivePipeline(QObject):
         self.shown: ModelResult | None = None
         self.shown_received_at = 0.0  # perf_counter when ``shown`` reached this thread
         self.latest_request_id = 0
-        self._answered_id = 0  # the newest request a result or a failure came back for
         self.stale_reason = ""  # see the module docstring
         self._ids = itertools.count(1)
         self.worker = EngineWorker()
@@ -82,17 +81,11 @@ class LivePipeline(QObject):
             model.check(image.nhwc_shape)
         except LayerSpecError as exc:
             self.latest_request_id = next(self._ids)  # an in-flight result won't clear this
-            self._answered_id = self.latest_request_id  # answered here: nothing is sent
             self.problemChanged.emit(str(exc))
             return
         self.latest_request_id = next(self._ids)
         focus = (self.state.selected_layer, self.state.selected_filter)
         self.worker.submit(ModelRequest(self.latest_request_id, image, model, focus))
-
-    @property
-    def in_flight(self) -> bool:
-        """Whether the newest request's answer has yet to come back."""
-        return self._answered_id < self.latest_request_id and self.engine_status == "ready"
 
     def _set_stale(self, kind: str) -> None:
         reason = STALE_BECAUSE.get(kind, "")
@@ -129,7 +122,6 @@ class LivePipeline(QObject):
         return request_id <= shown_id or request_id > self.latest_request_id
 
     def _on_result(self, result: ModelResult) -> None:
-        self._answered_id = max(self._answered_id, result.request_id)
         if self._is_stale(result.request_id) or result.image is not self.state.image:
             return
         self.shown, self.shown_received_at = result, time.perf_counter()
@@ -140,7 +132,6 @@ class LivePipeline(QObject):
         self.outputChanged.emit(result)
 
     def _on_failure(self, failure: EngineFailure) -> None:
-        self._answered_id = max(self._answered_id, failure.request_id)
         if failure.request_id == self.latest_request_id:
             self.problemChanged.emit(failure.message)
             self.restartOffered.emit(False)
