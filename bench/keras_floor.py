@@ -64,7 +64,9 @@ def main(case: Case, folder: Path) -> None:
     result = {"case": case.key, "tf_import_s": import_s, "load_average": load_average(),
               "eager_ms_median": eager, "traced_ms_median": fast,
               "floor": "traced" if fast <= eager else "eager",
-              "floor_ms_median": min(eager, fast), "floor_ms_p95": percentile_ms(floor_s, 95)}
+              "floor_ms_median": min(eager, fast), "floor_ms_p95": percentile_ms(floor_s, 95),
+              "eager_ms_all": [round(t * 1000, 3) for t in eager_s],
+              "traced_ms_all": [round(t * 1000, 3) for t in traced_s]}
     if case.filters == 1 and case.strides == (2, 1):
         model = keras.Sequential([keras.Input((case.height, case.width, 1)),
                                   keras.layers.Conv2D(1, (3, 3), strides=case.strides)])

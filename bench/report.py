@@ -31,6 +31,15 @@ def _shape(window: dict) -> str:
     return "(" + ", ".join(str(v) for v in window["output_shape"]) + ")"
 
 
+def _floor_cell(keras: dict) -> str:
+    """The floor, its kind, and (from runs that measured it on both sides of the window's
+    probe) the floor just before and just after."""
+    cell = f"{keras['floor_ms_median']:.1f} ms ({keras['floor']}"
+    if "floor_ms_before" in keras:
+        cell += f"; {keras['floor_ms_before']:.1f} before, {keras['floor_ms_after']:.1f} after"
+    return cell + ")"
+
+
 def headline(report: dict, earlier: dict | None) -> list[str]:
     runs = [r for r in (earlier, report) if r is not None]
     head = ["case (image, strides, filters)", "output"]
@@ -48,7 +57,7 @@ def headline(report: dict, earlier: dict | None) -> list[str]:
                 continue
             w, k = case["window"], case["keras"]
             cells += [f"{w['edit_ms_median']:.1f} / {w['edit_ms_p95']:.1f} ms",
-                      f"{k['floor_ms_median']:.1f} ms ({k['floor']})",
+                      _floor_cell(k),
                       f"{w['over_floor_median']:.2f}x / {w['over_floor_p95']:.2f}x",
                       f"{w['p95_over_median']:.2f}", f"{w['load_average'][0]:.2f}"]
         cells.append(TARGETS.get(key, "p95 <= 1.5x median"))
