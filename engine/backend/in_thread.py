@@ -71,7 +71,8 @@ class InThreadEngine:
                 raise EngineOutOfMemory(one_line(str(exc) or type(exc).__name__)) from exc
             raise
         self.last_call_seconds = self._runner.last_call_seconds
-        ranges = [map_ranges(output) for output in outputs]
+        ranges = [known or map_ranges(output)
+                  for output, known in zip(outputs, self._runner.last_ranges)]
         for output in outputs:
             output.flags.writeable = False
         if focus is not None and 0 <= focus[0] < len(outputs) \
