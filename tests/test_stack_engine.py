@@ -156,35 +156,3 @@ def test_a_traced_stack_follows_new_bias_and_a_later_conv_changed_with_the_first
             np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-3)
     same = runner.run(IMAGE, model)  # nothing changed: nothing computed again, same output
     np.testing.assert_array_equal(same[-1], got[-1])
-
-
-def test_the_traced_call_gives_every_outputs_exact_range_with_it():
-    """Once traced, the layer call computes each map's range itself (the engine then only
-    copies): equal to NumPy's min and max of every map, of every layer."""
-    runner = KerasModelRunner()
-    model = ModelSpec((conv(1, 3), ActivationSpec("relu"), PoolSpec((2, 2)), conv(3, 2)))
-    runner.run(IMAGE, model)
-    assert runner.last_ranges == [None] * 4  # an eager call: the engine ranges it itself
-    assert runner.compile_current()
-    model = model.with_layer(0, conv(1, 3))
-    outputs = runner.run(IMAGE, model)
-    for output, (lows, highs) in zip(outputs, runner.last_ranges):
-        np.testing.assert_array_equal(lows, output.min(axis=(0, 1, 2)).astype(np.float64))
-        np.testing.assert_array_equal(highs, output.max(axis=(0, 1, 2)).astype(np.float64))
-
-
-def test_a_traced_range_says_nan_where_a_map_has_one():
-    """A NaN in a map makes its range NaN, as NumPy's min and max say; every layer's range
-    stays NumPy's (TensorFlow's max pooling gives -3.4e38, not NaN, for a window of NaN)."""
-    image = IMAGE.copy()
-    image[5, 6] = np.nan
-    runner = KerasModelRunner()
-    model = ModelSpec((conv(1, 2), PoolSpec((2, 2))))
-    runner.run(image, model)
-    assert runner.compile_current()
-    outputs = runner.run(image, model.with_layer(0, conv(1, 2)))
-    conv_lows, conv_highs = runner.last_ranges[0]
-    assert np.isnan(conv_lows).all() and np.isnan(conv_highs).all()  # both see that pixel
-    for output, (lows, highs) in zip(outputs, runner.last_ranges):
-        np.testing.assert_array_equal(lows, output.min(axis=(0, 1, 2)).astype(np.float64))
-        np.testing.assert_array_equal(highs, output.max(axis=(0, 1, 2)).astype(np.float64))

@@ -73,8 +73,7 @@ class InThreadEngine:
                 raise EngineOutOfMemory(one_line(str(exc) or type(exc).__name__)) from exc
             raise
         self.last_call_seconds = self._runner.last_call_seconds
-        ranges = [known or map_ranges(output)
-                  for output, known in zip(outputs, self._runner.last_ranges)]
+        ranges = [map_ranges(output) for output in outputs]
         for output in outputs:
             output.flags.writeable = False
         if focus is not None and 0 <= focus[0] < len(outputs) \

@@ -132,7 +132,6 @@ class KerasModelRunner:
         self._configs: list[tuple] = []
         self._held: list = []  # the spec whose weights each layer holds now
         self._outputs: list = []  # each layer's last output tensor (valid up to _valid)
-        self._ranges: list = []  # each output's (minimums, maximums) from the traced call
         self._written: dict[int, np.ndarray] = {}  # the ``outs`` array holding each output
         self._valid = 0  # how many leading outputs belong to the current input and layers
         self._input_source: np.ndarray | None = None
@@ -158,13 +157,6 @@ class KerasModelRunner:
         self._input_version += 1
         self._valid = 0
         self._compiled.clear()
-
-    @property
-    def last_ranges(self) -> list:
-        """Each output's exact (minimums, maximums), float64 (C,) arrays, where the traced call
-        computed them together with the output (NaN where a map has one, as NumPy gives it);
-        None where the last run called its layers eagerly."""
-        return list(self._ranges)
 
     @property
     def input_tensor(self):
@@ -198,14 +190,11 @@ class KerasModelRunner:
         x = self._input_tensor if first == 0 else self._outputs[first - 1]
         if compiled is not None:  # the first layer's weights go in with the call itself
             self._assign([i for i in unassigned if i != first], model)
-            computed, lows, highs = compiled(x, *_weights_of(model.layers[first]))
+            computed = compiled(x, *_weights_of(model.layers[first]))
             self._held[first] = model.layers[first]
-            self._ranges[first:] = [(np.asarray(low, np.float64), np.asarray(high, np.float64))
-                                    for low, high in zip(lows, highs)]
         else:
             self._assign(unassigned, model)
             computed = self._call_from(first, x)
-            self._ranges[first:] = [None] * len(computed)
         self._outputs[first:] = list(computed)
         self._valid = len(model)
         self.last_call_seconds = time.perf_counter() - started
@@ -231,7 +220,7 @@ class KerasModelRunner:
         are still to be assigned (``_assign``, or a traced call that takes them)."""
         count = len(model)
         del self._layers[count:], self._configs[count:], self._held[count:]
-        del self._outputs[count:], self._ranges[count:]
+        del self._outputs[count:]
         self._valid = min(self._valid, count)
         channels = self._input_shape[3]
         shape = self._input_shape
@@ -243,7 +232,6 @@ class KerasModelRunner:
                 self._configs.append(None)
                 self._held.append(None)
                 self._outputs.append(None)
-                self._ranges.append(None)
             if self._configs[index] != config:
                 self._valid = min(self._valid, index)
                 self._layers[index] = build_layer(spec, channels)
@@ -279,9 +267,7 @@ class KerasModelRunner:
         it while idle; until then, and after any change of layer or image, the layers are
         called eagerly. Returns whether it traced. Weights stay variables: the first
         layer's new weights are arguments of the traced call, assigned inside its graph
-        (one call, no eager assignment before it), and needing no new trace. The graph also
-        computes each output's per-map range while the output is still in the cache (NumPy
-        read it once more from memory for that; see ``last_ranges``)."""
+        (one call, no eager assignment before it), and needing no new trace."""
         first = self.last_first_layer
         if (not self._layers or self._input_tensor is None or self._valid != len(self._layers)
                 or keras.backend.backend() != "tensorflow"
@@ -299,9 +285,7 @@ class KerasModelRunner:
             for layer in layers:
                 x = layer(x)
                 outputs.append(x)
-            lows = [tf.reduce_min(output, axis=(0, 1, 2)) for output in outputs]
-            highs = [tf.reduce_max(output, axis=(0, 1, 2)) for output in outputs]
-            return outputs, lows, highs
+            return outputs
 
         function = tf.function(call, reduce_retracing=True)
         start = self._input_tensor if first == 0 else self._outputs[first - 1]

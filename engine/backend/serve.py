@@ -24,7 +24,7 @@ from engine.backend import protocol as msg  # the typed messages both sides spea
 from engine.backend.shared_arrays import attach, detach
 from engine.backend.tf_threads import share_cores_with_the_window
 from engine.backend.training_service import YIELD_S, TrainingService
-from engine.backend.transfer import store_output
+from engine.backend.transfer import map_ranges, store_with_ranges
 from engine.images.display import summarize
 from engine.model.errors import LayerSpecError
 
@@ -133,15 +133,14 @@ class _Server:
             layer_seconds = self.runner.last_call_seconds
             stored = time.perf_counter()
             minimums, maximums, inline = [], [], []
-            known = self.runner.last_ranges  # from the traced call, where it ran
-            for ref, output, ranges in zip(request.outputs, outputs, known):
+            for ref, output in zip(request.outputs, outputs):
                 if ref is None:  # through the pipe: the reply carries a copy
                     array = np.array(output, np.float32)
-                    low, high = store_output(array, None, ranges)
+                    low, high = map_ranges(array)
                     inline.append(array)
                 else:
                     array = self._block(ref)
-                    low, high = store_output(output, array, ranges)
+                    low, high = store_with_ranges(output, array)
                     inline.append(None)
                 self.stored.append(array)
                 minimums.append(low)

@@ -1,13 +1,10 @@
 """A layer's output into the block the window reads, with every map's exact range.
 
 The window needs each map's true minimum and maximum (the caption, the display levels), and
-the engine has to copy TensorFlow's output into shared memory anyway. Once the layer call is
-traced, TensorFlow computes the ranges in the same graph, right after the output, on both
-cores and while the output is still in the cache; the store is then one plain copy
-(``store_output``). Before that (the first call after a change of layer or image is eager),
-copy and range are done together here, piece by piece, the range read from a piece the copy
-has just brought into the cache: on one thread for one map (copying is bound by memory
-bandwidth), on two for large outputs of several maps.
+the engine has to copy TensorFlow's output into shared memory anyway. Done together, piece by
+piece, the range is read from a piece the copy has just brought into the cache. One thread:
+on the 2-core machine ConvScope is measured on, copying is bound by memory bandwidth, and a
+second thread made it slower, not faster.
 """
 
 from __future__ import annotations
@@ -38,18 +35,6 @@ def _second_thread() -> ThreadPoolExecutor:
         if _second is None:
             _second = ThreadPoolExecutor(1, thread_name_prefix="convscope-store")
         return _second
-
-
-def store_output(output: np.ndarray, into: np.ndarray | None, ranges=None
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """``store_with_ranges``, or a plain copy (one memcpy) when the output's ``ranges``
-    (minimums, maximums) are already known: the traced layer call computes them
-    (KerasModelRunner.last_ranges)."""
-    if ranges is None:
-        return store_with_ranges(output, into)
-    if into is not None:
-        np.copyto(into, output)
-    return ranges
 
 
 def map_ranges(output: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
