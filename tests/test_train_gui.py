@@ -242,3 +242,18 @@ def test_the_code_tab_trains_the_same_weights(qtbot, window, tmp_path):
                          timeout=300, cwd=tmp_path)
     assert ran.returncode == 0, ran.stderr
     np.testing.assert_allclose(np.load(out), window.state.spec.kernel, rtol=1e-6, atol=1e-6)
+
+
+def test_the_weight_table_waits_while_hidden_and_shows_the_latest_weights(qtbot, window):
+    """A hidden Train tab costs an edit nothing (gui/panels/when_shown.py); shown again, its
+    table holds the kernel as it is now, not as it was when the tab was last in front."""
+    window.explain_tabs.setCurrentWidget(window.train_panel)
+    table = find(window, QWidget, "targetKernel")
+    assert table.isVisible()
+    window.explain_tabs.setCurrentIndex(0)  # another tab in front: the table is hidden
+    assert not table.isVisible()
+    before = table.item(0, 0).text()
+    edit_cell(window, 0, 0, "0.125")
+    assert table.item(0, 0).text() == before  # not refreshed while hidden
+    window.explain_tabs.setCurrentWidget(window.train_panel)
+    assert table.item(0, 0).text().startswith("0.125\n")  # refreshed before it is painted

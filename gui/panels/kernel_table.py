@@ -106,7 +106,8 @@ class KernelTable(QTableWidget):
             self.entryRefused.emit(f"Kernel cell ({item.row()}, {item.column()}) not applied: "
                                    f"{reason}")
             return
-        self._mark(item, None)
+        if item.data(Qt.ItemDataRole.UserRole):  # it was marked refused: clear that
+            self._mark(item, None)
         self._own_edit = True
         try:
             self.state.set_kernel_entry(item.row(), item.column(), value, self.edited_channel)

@@ -142,9 +142,10 @@ class LayerControls(QWidget):
                                       f"{'valid' if spec.padding == 'same' else 'same'})")
             self.bias.setValue(float(spec.bias[self.state.selected_filter]))
         self.bias.setEnabled(spec.use_bias)
-        self.bias.setToolTip(self.BIAS_TIP if spec.use_bias else
-                             "This layer has no bias (use_bias=False), as layers followed by "
-                             "batch normalization often do.")
+        tip = (self.BIAS_TIP if spec.use_bias else "This layer has no bias (use_bias=False), "
+               "as layers followed by batch normalization often do.")
+        if self.bias.toolTip() != tip:  # each new tip is an event through the box's filters
+            self.bias.setToolTip(tip)
         self.bias_label.setText(f"Bias (filter {self.state.selected_filter})"
                                 if spec.filters > 1 else "Bias")
 

@@ -21,6 +21,7 @@ from engine.images.display import map_levels
 from engine.model.errors import LayerSpecError
 from engine.training.recovery import TOLERANCE, weight_errors
 from gui.panels.image_panel import ImagePanel
+from gui.panels.when_shown import RefreshWhenShown
 from gui.state import AppState
 from gui.training.state import TrainState
 
@@ -82,9 +83,10 @@ class WeightCompare(QWidget):
         layout.addWidget(QLabel("Learned, target and error of each weight:"))
         layout.addWidget(self.table, stretch=1)
         layout.addWidget(self.summary)
-        train.targetChanged.connect(self.show_weights)
-        state.modelChanged.connect(self.show_weights)
-        state.selectionChanged.connect(lambda *_: self.show_weights())
+        shown = RefreshWhenShown(self, self.show_weights)  # the Train tab is often hidden
+        train.targetChanged.connect(shown)
+        state.modelChanged.connect(shown)
+        state.selectionChanged.connect(shown)
         self.show_weights()
 
     def show_weights(self, *_changed) -> None:
