@@ -156,3 +156,19 @@ def test_a_traced_stack_follows_new_bias_and_a_later_conv_changed_with_the_first
             np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-3)
     same = runner.run(IMAGE, model)  # nothing changed: nothing computed again, same output
     np.testing.assert_array_equal(same[-1], got[-1])
+
+
+def test_an_unchanged_model_run_again_traces_nothing_and_still_answers():
+    """Run twice with nothing changed, the second run recomputes no layer: there is then no
+    call to trace, and the next run with the traced path of the first layer still works."""
+    runner = KerasModelRunner()
+    model = ModelSpec((conv(1, 2),))
+    runner.run(IMAGE, model)
+    assert runner.compile_current()
+    again = runner.run(IMAGE, model)
+    assert runner.last_first_layer == 1 and not runner.compile_current()
+    np.testing.assert_allclose(again[0], run_layers(IMAGE, model.layers)[0], rtol=1e-4,
+                               atol=1e-3)
+    edited = model.with_layer(0, conv(1, 2))
+    np.testing.assert_allclose(runner.run(IMAGE, edited)[0],
+                               run_layers(IMAGE, edited.layers)[0], rtol=1e-4, atol=1e-3)

@@ -188,7 +188,7 @@ class KerasModelRunner:
         started = time.perf_counter()
         compiled = self._compiled.get(self._compile_key(first))
         x = self._input_tensor if first == 0 else self._outputs[first - 1]
-        if compiled is not None:  # the first layer's weights go in with the call itself
+        if compiled is not None and first < len(model):  # its weights go in with the call
             self._assign([i for i in unassigned if i != first], model)
             computed = compiled(x, *_weights_of(model.layers[first]))
             self._held[first] = model.layers[first]
@@ -269,7 +269,8 @@ class KerasModelRunner:
         layer's new weights are arguments of the traced call, assigned inside its graph
         (one call, no eager assignment before it), and needing no new trace."""
         first = self.last_first_layer
-        if (not self._layers or self._input_tensor is None or self._valid != len(self._layers)
+        if (first >= len(self._layers)  # the last run recomputed nothing: nothing to trace
+                or self._input_tensor is None or self._valid != len(self._layers)
                 or keras.backend.backend() != "tensorflow"
                 or self._compile_key(first) in self._compiled):
             return False
