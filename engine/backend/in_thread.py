@@ -19,7 +19,6 @@ from engine.backend.protocol import (
     is_out_of_memory,
     one_line,
 )
-from engine.backend.tf_threads import share_cores_with_the_window
 from engine.backend.training_service import LocalTraining
 from engine.backend.transfer import map_ranges
 from engine.images.display import summarize
@@ -48,7 +47,6 @@ class InThreadEngine:
     def start(self) -> None:
         started = time.perf_counter()
         self.starting = True
-        share_cores_with_the_window()  # unless TensorFlow is running here already
         try:
             from engine.backend.keras_model import KerasModelRunner
 

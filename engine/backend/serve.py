@@ -22,7 +22,6 @@ import numpy as np
 
 from engine.backend import protocol as msg  # the typed messages both sides speak
 from engine.backend.shared_arrays import attach, detach
-from engine.backend.tf_threads import share_cores_with_the_window
 from engine.backend.training_service import YIELD_S, TrainingService
 from engine.backend.transfer import map_ranges, store_with_ranges
 from engine.images.display import summarize
@@ -32,7 +31,6 @@ from engine.model.errors import LayerSpecError
 def serve(connection) -> None:
     """The engine process's main: import Keras, say so, then answer until told to stop."""
     started = time.perf_counter()
-    share_cores_with_the_window()  # before TensorFlow starts its threads
     try:
         from engine.backend.keras_model import KerasModelRunner
 
