@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from engine.arithmetic.shapes import flipped_kernel
 from engine.formatting import format_number
 from engine.model.conv import ConvSpec
-from gui.panels.when_shown import RefreshWhenShown
 from gui.state import AppState
 
 NOTE = ("Keras's Conv2D computes a cross-correlation: output[i, j] = sum over a, b of "
@@ -83,9 +82,8 @@ class CorrelationNote(QWidget):
 
         self.show_flipped.toggled.connect(self.grids.setVisible)
         self.use_flipped.clicked.connect(self._use_flipped)
-        shown = RefreshWhenShown(self, self.refresh)  # a tab of its own, often hidden
-        state.specChanged.connect(shown)
-        state.selectionChanged.connect(shown)
+        state.specChanged.connect(self.refresh)
+        state.selectionChanged.connect(lambda *_: self.refresh())
         self.refresh(state.spec)
 
     def refresh(self, spec: ConvSpec | None = None) -> None:

@@ -21,7 +21,6 @@ from engine.images.display import map_levels
 from engine.model.errors import LayerSpecError
 from engine.training.recovery import TOLERANCE, weight_errors
 from gui.panels.image_panel import ImagePanel
-from gui.panels.when_shown import RefreshWhenShown
 from gui.state import AppState
 from gui.training.state import TrainState
 
@@ -83,10 +82,9 @@ class WeightCompare(QWidget):
         layout.addWidget(QLabel("Learned, target and error of each weight:"))
         layout.addWidget(self.table, stretch=1)
         layout.addWidget(self.summary)
-        shown = RefreshWhenShown(self, self.show_weights)  # the Train tab is often hidden
-        train.targetChanged.connect(shown)
-        state.modelChanged.connect(shown)
-        state.selectionChanged.connect(shown)
+        train.targetChanged.connect(self.show_weights)
+        state.modelChanged.connect(self.show_weights)
+        state.selectionChanged.connect(lambda *_: self.show_weights())
         self.show_weights()
 
     def show_weights(self, *_changed) -> None:
@@ -107,10 +105,18 @@ class WeightCompare(QWidget):
             return
         learned_spec, target_spec = model.layers[layer], target.layers[layer]
         kh, kw = learned_spec.kernel_size
-        self.table.setRowCount(kh)
-        self.table.setColumnCount(kw)
-        self.table.setVerticalHeaderLabels([str(r) for r in range(kh)])  # rows from 0, as
-        self.table.setHorizontalHeaderLabels([str(c) for c in range(kw)])  # Keras counts
+        if (self.table.rowCount(), self.table.columnCount()) != (kh, kw) \
+                or self.table.item(0, 0) is None:  # a new size (or cleared): new cells
+            self.table.clear()
+            self.table.setRowCount(kh)
+            self.table.setColumnCount(kw)
+            self.table.setVerticalHeaderLabels([str(r) for r in range(kh)])  # rows from 0,
+            self.table.setHorizontalHeaderLabels([str(c) for c in range(kw)])  # as Keras
+            for r in range(kh):
+                for c in range(kw):
+                    item = QTableWidgetItem()
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                    self.table.setItem(r, c, item)
         hidden = self.train.hidden
         for r in range(kh):
             for c in range(kw):
@@ -123,10 +129,11 @@ class WeightCompare(QWidget):
                             f"{format_number(target_spec.kernel[r, c, 0, f])}\nerror "
                             f"{error:+.2g}")
                     colour = CLOSE if abs(error) <= TOLERANCE * own.scale else FAR
-                item = QTableWidgetItem(text)
-                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                item.setBackground(QBrush(colour))
-                self.table.setItem(r, c, item)
+                item = self.table.item(r, c)  # each edit changes one or two of them: only
+                if item.text() != text:  # those are set, each change a repaint of its cell
+                    item.setText(text)
+                if item.background().color() != colour:
+                    item.setBackground(QBrush(colour))
         if hidden:
             self.summary.setText("The target kernel is hidden: press Reveal to compare "
                                  "(the loss says how close the outputs are).")
