@@ -43,6 +43,8 @@ class Case:
         return cls(height, width, (sh, sw), filters)
 
 
+#: How far apart the window probe's edits come (a student typing one weight after another).
+EDIT_SPACING_MS = 100
 LESSON, FULL = (2, 1), (1, 1)  # the lesson's strides; strides 1, a full-size output
 SQUARES = (512, 2048, 4096)
 PHOTO = (3024, 4032)  # a 12-megapixel phone photo, landscape: rows, columns

@@ -77,7 +77,8 @@ def steps_table(report: dict) -> list[str]:
 def more_table(report: dict) -> list[str]:
     head = ["case", "burst of 50 edits 20 ms apart: computations", "computations after the "
             "last edit (<= 2)", "burst: last edit -> displayed", "`model.predict` per edit",
-            "predict / app", "peak RSS window / engine"]
+            "predict / app", "floor's way, calls 100 ms apart (as the edits come): median",
+            "app / that (median)", "peak RSS window / engine"]
     lines = [_row(head), "|" + " --- |" * len(head)]
     for key, case in report["cases"].items():
         w, k = case["window"], case["keras"]
@@ -87,6 +88,8 @@ def more_table(report: dict) -> list[str]:
             key, str(burst["computations"]), str(burst["computations_after_last_edit"]),
             _ms(burst["last_edit_latency_ms"]), _ms(k.get("predict_ms_median")),
             f"{w['predict_over_app']:.1f}x" if "predict_over_app" in w else "-",
+            _ms(k.get("spaced_ms_median")),
+            f"{w['over_spaced_median']:.2f}x" if "over_spaced_median" in w else "-",
             f"{w['window_peak_rss_mb']:.0f} MB / {engine}"]))
     return lines
 

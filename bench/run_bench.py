@@ -100,6 +100,8 @@ def measure_case(case: Case, folder: Path, env: dict | None = None) -> dict:
     window["over_floor_median"] = window["edit_ms_median"] / floor["floor_ms_median"]
     window["over_floor_p95"] = window["edit_ms_p95"] / floor["floor_ms_median"]
     window["p95_over_median"] = window["edit_ms_p95"] / window["edit_ms_median"]
+    if "spaced_ms_median" in floor:
+        window["over_spaced_median"] = window["edit_ms_median"] / floor["spaced_ms_median"]
     if "predict_ms_median" in floor:
         window["predict_over_app"] = floor["predict_ms_median"] / window["edit_ms_median"]
     print(f"  {case.key}: median {window['edit_ms_median']:.1f} ms, p95 "
@@ -119,6 +121,9 @@ def both_floors(before: dict, after: dict) -> dict:
     traced = before["traced_ms_all"] + after["traced_ms_all"]
     fast = statistics.median(traced) <= statistics.median(eager)
     chosen = traced if fast else eager
+    spaced = before.get("spaced_ms_all", []) + after.get("spaced_ms_all", [])
+    if spaced:
+        floor.update({"spaced_ms_all": spaced, "spaced_ms_median": statistics.median(spaced)})
     floor.update({
         "eager_ms_median": statistics.median(eager), "traced_ms_median": statistics.median(traced),
         "floor": "traced" if fast else "eager", "floor_ms_median": statistics.median(chosen),

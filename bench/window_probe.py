@@ -23,6 +23,7 @@ from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from bench.common import (  # noqa: E402
+    EDIT_SPACING_MS,
     STEPS,
     Case,
     PeakRss,
@@ -33,7 +34,6 @@ from bench.common import (  # noqa: E402
 )
 
 EDITS = 40
-EDIT_SPACING_MS = 100
 BURST_EDITS = 50
 BURST_SPACING_MS = 20
 
