@@ -96,35 +96,33 @@ def test_random_stacks_match_the_reference(kinds, h, w):
 
 
 def test_an_edit_of_layer_k_recomputes_k_and_after_only():
-    """Layers before the edited one keep their outputs: they are neither recomputed nor even
-    copied again into their output arrays (a marker written there survives)."""
+    """Layers before the edited one keep their outputs: the very tensors of the run before
+    come back (the same memory), and only layers k, k+1, ... are new."""
     runner = KerasModelRunner()
     model = ModelSpec((conv(1, 4), ActivationSpec("relu"), PoolSpec((2, 2)), conv(4, 2)))
-    shapes = model.output_shapes((1, *IMAGE.shape, 1))
-    outs = [np.zeros(shape, np.float32) for shape in shapes]
-    runner.run(IMAGE, model, outs)
+    runner.set_input(IMAGE)
+
+    first_run = runner.run_input(model, copy=False)
     assert runner.last_first_layer == 0
-    marker = [out[0, 0, 0, 0] for out in outs]
-    for out in outs:
-        out[0, 0, 0, 0] = -12345.0
     edited = model.with_layer(3, conv(4, 2))
-    runner.run(IMAGE, edited, outs)
+    second = runner.run_input(edited, copy=False)
     assert runner.last_first_layer == 3
-    assert [out[0, 0, 0, 0] for out in outs[:3]] == [-12345.0] * 3  # untouched
+    assert all(np.shares_memory(a, b) for a, b in zip(first_run[:3], second[:3]))
+    assert not np.shares_memory(first_run[3], second[3])
     want = run_layers(IMAGE, edited.layers)
-    np.testing.assert_allclose(outs[3], want[3], rtol=1e-4, atol=1e-3)
-    assert outs[3][0, 0, 0, 0] != -12345.0
-    for out, value in zip(outs[:3], marker[:3]):
-        out[0, 0, 0, 0] = value
+    np.testing.assert_allclose(second[3], want[3], rtol=1e-4, atol=1e-3)
     builds = runner.layer_builds
     repooled = edited.with_layer(2, PoolSpec((2, 2), mode="average"))
-    runner.run(IMAGE, repooled, outs)
+    third = runner.run_input(repooled, copy=False)
     assert runner.last_first_layer == 2 and runner.layer_builds == builds + 1
+    assert all(np.shares_memory(a, b) for a, b in zip(second[:2], third[:2]))
+    assert not any(np.shares_memory(a, b) for a, b in zip(second[2:], third[2:]))
     first_edit = repooled.with_layer(0, conv(1, 4))
-    runner.run(IMAGE, first_edit, outs)
+    last = runner.run_input(first_edit)  # copies, each its own array
     assert runner.last_first_layer == 0
-    for out, want in zip(outs, run_layers(IMAGE, first_edit.layers)):
+    for out, want in zip(last, run_layers(IMAGE, first_edit.layers)):
         np.testing.assert_allclose(out, want, rtol=1e-4, atol=1e-3)
+    assert not any(np.shares_memory(a, b) for a, b in zip(third, last))
 
 
 def test_a_traced_stack_follows_weight_edits_of_the_first_conv():

@@ -132,7 +132,6 @@ class KerasModelRunner:
         self._configs: list[tuple] = []
         self._held: list = []  # the spec whose weights each layer holds now
         self._outputs: list = []  # each layer's last output tensor (valid up to _valid)
-        self._written: dict[int, np.ndarray] = {}  # the ``outs`` array holding each output
         self._valid = 0  # how many leading outputs belong to the current input and layers
         self._input_source: np.ndarray | None = None
         self._input_tensor = None
@@ -165,22 +164,19 @@ class KerasModelRunner:
         return self._input_tensor
 
     # -- running ----------------------------------------------------------------------------
-    def run(self, image: LoadedImage | np.ndarray, model: ModelSpec,
-            outs: list[np.ndarray] | None = None) -> list[np.ndarray]:
-        """Every layer's output for ``image`` as float32 (1, H, W, C) arrays, written into
-        ``outs`` when given. Raises LayerSpecError for settings Keras refuses or an empty
-        output."""
+    def run(self, image: LoadedImage | np.ndarray, model: ModelSpec) -> list[np.ndarray]:
+        """Every layer's output for ``image`` as float32 (1, H, W, C) arrays. Raises
+        LayerSpecError for settings Keras refuses or an empty output."""
         pixels = image.pixels if isinstance(image, LoadedImage) else np.asarray(image)
         if pixels is not self._input_source:
             self.set_input(pixels)
             self._input_source = pixels
-        return self.run_input(model, outs)
+        return self.run_input(model)
 
-    def run_input(self, model: ModelSpec, outs: list[np.ndarray] | None = None,
-                  copy: bool = True) -> list[np.ndarray]:
-        """Like ``run``, on the image given last to ``set_input``. ``copy=False`` (without
-        ``outs``) returns the output tensors' own memory (not to be written), valid until the
-        next run: the engine process copies it into shared memory itself."""
+    def run_input(self, model: ModelSpec, copy: bool = True) -> list[np.ndarray]:
+        """Like ``run``, on the image given last to ``set_input``. ``copy=False`` returns the
+        output tensors' own memory (not to be written), valid until the next run: the engine
+        process copies it into shared memory itself."""
         if self._input_tensor is None:
             raise LayerSpecError("There is no input image yet.")
         model.check(self._input_shape)
@@ -199,20 +195,8 @@ class KerasModelRunner:
         self._valid = len(model)
         self.last_call_seconds = time.perf_counter() - started
         self.last_first_layer = first
-        results = []
-        for index, tensor in enumerate(self._outputs):
-            output = np.asarray(tensor)  # the tensor's own memory, no copy (TensorFlow on CPU)
-            if outs is None:
-                results.append(np.array(output, dtype=np.float32) if copy else output)
-                self._written.pop(index, None)
-                continue
-            # A layer before the first recomputed one already sits in its ``outs`` array when
-            # that array holds its last copy: an edit of layer k copies layers k, k+1, ...
-            if index >= first or self._written.get(index) is not outs[index]:
-                np.copyto(outs[index], output.reshape(outs[index].shape), casting="unsafe")
-                self._written[index] = outs[index]
-            results.append(outs[index])
-        return results
+        outputs = [np.asarray(t) for t in self._outputs]  # their own memory (TensorFlow, CPU)
+        return [np.array(o, dtype=np.float32) for o in outputs] if copy else outputs
 
     def _prepare(self, model: ModelSpec) -> tuple[int, list[int]]:
         """Build or update the Keras layers for ``model``: the first layer whose output must
