@@ -4,11 +4,14 @@ Keras reads and writes the file in a short-lived helper process (engine/backend/
 the window never imports TensorFlow. While the helper works (a few seconds, mostly
 TensorFlow's import), a local event loop keeps the window painting. Opening switches the
 colour mode to the model's input channels and resizes the image to a fixed input size, in
-one undoable step; every failure is one line in the banner and changes nothing.
+one undoable step; every failure is one line in the banner and changes nothing. The image is
+read again (for the other colour mode) and resized on a thread of its own, the event loop
+running meanwhile: a 12-megapixel photo takes a few hundred milliseconds to decode.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,7 +20,7 @@ from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 
 from engine.backend.helper import HelperCall, run_helper
-from engine.images.loading import ImageLoadError, load_image
+from engine.images.loading import ImageLoadError, LoadedImage, load_image
 from engine.images.resize import fit_to_input
 from engine.model.loaded import LoadedModel, ModelFileError
 from engine.storage.atomic import SaveError
@@ -29,12 +32,36 @@ POLL_MS = 20
 
 def wait_in_event_loop(call: HelperCall) -> None:
     """Keep the window responsive until the helper process has answered."""
-    if call.done():
+    _spin_until(call.done)
+
+
+def run_in_event_loop(work: Callable[[], object]):
+    """``work()`` on a thread of its own (it touches no Qt object), the window responsive
+    until it returns; its result, or its exception raised here."""
+    box: dict = {}
+
+    def run() -> None:
+        try:
+            box["result"] = work()
+        except BaseException as exc:  # raised again on the GUI thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name="modelImage", daemon=True)
+    thread.start()
+    _spin_until(lambda: not thread.is_alive())
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+def _spin_until(done: Callable[[], bool]) -> None:
+    if done():
         return
     loop = QEventLoop()
     timer = QTimer()
     timer.setInterval(POLL_MS)
-    timer.timeout.connect(lambda: call.done() and loop.quit())
+    timer.timeout.connect(lambda: done() and loop.quit())
     timer.start()
     loop.exec()
     timer.stop()
@@ -49,10 +76,14 @@ class ModelFiles:
         self.busy = False
 
     def _run(self, job: str, *args):
+        return self._while_busy(lambda: run_helper(job, *args, wait=wait_in_event_loop))
+
+    def _while_busy(self, work: Callable[[], object]):
+        """``work()`` with the busy cursor, refusing other model-file requests meanwhile."""
         self.busy = True
         QApplication.setOverrideCursor(QCursor(Qt.CursorShape.BusyCursor))
         try:
-            return run_helper(job, *args, wait=wait_in_event_loop)
+            return work()
         finally:
             QApplication.restoreOverrideCursor()
             self.busy = False
@@ -77,20 +108,31 @@ class ModelFiles:
             return False
         color = "gray" if channels == 1 else "rgb"
         try:
-            original = self._image_in(color)
+            source, shown = self._image_source(color), state.image
+            if isinstance(source, str):
+                self.status(f"Opening {name}: reading {Path(source).name} again in {color} "
+                            f"mode...")
+            image, resized = self._while_busy(lambda: run_in_event_loop(
+                lambda: _image_for_model(source, color, loaded.fixed_hw)))
+            if state.image is not shown:  # another image opened meanwhile: it stays
+                raise ValueError("another image was opened while the model was being "
+                                 "opened; open the model again.")
         except (ImageLoadError, ValueError) as exc:
             self.report(f"Model not opened, nothing changed: {exc}", True)
             return False
-        image = fit_to_input(original, loaded.fixed_hw)
+        except MemoryError:
+            self.report(f"Model not opened, nothing changed: the image does not fit in this "
+                        f"computer's memory in {color} mode.", True)
+            return False
         state.set_model_file(loaded)
         state.set_color_image(color, image, loaded.model, selected_layer=0)
-        resized = image.notes[-1:] if image is not original else ()
         self.report(" ".join((*loaded.notes, *resized)), False)
         return True
 
-    def _image_in(self, color: str):
-        """The current image in ``color`` mode at its own size (reloaded from its file when
-        the mode changes or an earlier model had resized it)."""
+    def _image_source(self, color: str) -> LoadedImage | str:
+        """The current image as it can feed the model in ``color`` mode, at its own size:
+        the image shown, or its file, to be read again when the mode changes or an earlier
+        model had resized it."""
         state = self.state
         if state.image is None:
             raise ValueError("there is no image to run it on yet.")
@@ -101,7 +143,7 @@ class ModelFiles:
                 return state.image
             raise ValueError(f"the model needs the image in {color} mode, and this image was "
                              f"not opened from a file, so it cannot be reloaded.")
-        return load_image(state.image_path, color=color)
+        return state.image_path
 
     def save_model(self, path: str | Path) -> bool:
         """Write the stack with its weights as a .keras file plain Keras loads."""
@@ -133,3 +175,13 @@ class ModelFiles:
                                               "Keras model (*.keras)")
         if path:
             self.save_model(path)
+
+
+def _image_for_model(source: LoadedImage | str, color: str, fixed_hw: tuple[int, int] | None
+                     ) -> tuple[LoadedImage, tuple[str, ...]]:
+    """Off the GUI thread: the image (read from ``source`` when it is a path) resized to the
+    model's fixed input size, with the note saying so when it was."""
+    original = source if isinstance(source, LoadedImage) else load_image(source, color=color)
+    image = fit_to_input(original, fixed_hw)
+    image.value_range  # noqa: B018 (computed here, not on the GUI thread)
+    return image, (image.notes[-1:] if image is not original else ())

@@ -6,11 +6,12 @@ against the NumPy reference)."""
 
 import subprocess
 import sys
+import threading
 
 import keras
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -23,7 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+import gui.model_files
 from engine.arithmetic.through_layers import receptive_field
+from engine.images.loading import load_image as real_load_image
 from tests.conftest import FACE
 from tests.live_window import edit_cell, find, shown_output
 from tests.numpy_reference import run_layers
@@ -266,6 +269,57 @@ def test_a_colour_model_switches_to_rgb(qtbot, window, tmp_path):
     assert window.state.color == "rgb" and window.state.image.pixels.shape == (64, 64, 3)
     assert window.state.model.layers[1].weights_shape == (3, 3, 3, 6)
     wait_for_model(qtbot, window)
+
+
+def test_a_model_reads_the_image_again_off_the_gui_thread(qtbot, window, tmp_path,
+                                                          monkeypatch):
+    """The colour model needs the photo again in RGB: it is read on another thread while the
+    window stays live, and the image and the layers arrive together."""
+    read_on = []
+
+    def load_image(*args, **kwargs):
+        read_on.append(threading.current_thread())
+        return real_load_image(*args, **kwargs)
+
+    monkeypatch.setattr(gui.model_files, "load_image", load_image)
+    path, _ = cnn_file(tmp_path, channels=3, name="rgb.keras")
+    assert window.state.color == "gray" and window.state.image_path is not None
+    assert window.open_model(path)
+    assert len(read_on) == 1 and read_on[0] is not threading.main_thread()
+    assert window.state.image.pixels.shape == (64, 64, 3)
+    assert window.state.model.layers[1].weights_shape == (3, 3, 3, 6)
+    assert "Resized from 512x512 to 64x64" in window.input_view.caption.text()
+
+
+def test_an_image_opened_while_a_model_reads_it_again_stays(qtbot, window, tmp_path,
+                                                            monkeypatch):
+    """Another image opened while the model's image is being read again wins: the model is
+    not opened and nothing the user chose is overwritten."""
+    reading, opened = threading.Event(), threading.Event()
+
+    def load_image(*args, **kwargs):
+        reading.set()
+        assert opened.wait(60)
+        return real_load_image(*args, **kwargs)
+
+    monkeypatch.setattr(gui.model_files, "load_image", load_image)
+    face = real_load_image(FACE, color="gray")
+
+    def open_face_meanwhile():
+        if reading.is_set() and not opened.is_set():
+            window.state.set_image(face)
+            opened.set()
+
+    timer = QTimer()
+    timer.timeout.connect(open_face_meanwhile)
+    timer.start(10)
+    before = window.state.model
+    path, _ = cnn_file(tmp_path, channels=3, name="rgb.keras")
+    assert not window.open_model(path)
+    timer.stop()
+    assert "another image was opened" in window.banner.text()
+    assert window.state.image is face and window.state.color == "gray"
+    assert window.state.model_file is None and window.state.model == before
 
 
 def test_bad_model_files_are_one_line_in_the_banner(qtbot, window, tmp_path):
