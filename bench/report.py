@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from bench.common import STEPS
+from bench.common import EDIT_SPACING_MS, STEPS
 
 #: What each case must reach (the issues' goals); every case also: p95 <= 1.5x the median.
 TARGETS = {
@@ -77,7 +77,8 @@ def steps_table(report: dict) -> list[str]:
 def more_table(report: dict) -> list[str]:
     head = ["case", "burst of 50 edits 20 ms apart: computations", "computations after the "
             "last edit (<= 2)", "burst: last edit -> displayed", "`model.predict` per edit",
-            "predict / app", "floor's way, calls 100 ms apart (as the edits come): median",
+            "predict / app",
+            f"floor's way, calls {EDIT_SPACING_MS} ms apart (as the edits come): median",
             "app / that (median)", "peak RSS window / engine"]
     lines = [_row(head), "|" + " --- |" * len(head)]
     for key, case in report["cases"].items():

@@ -60,6 +60,28 @@ class _Task:
     cancelled: threading.Event = field(default_factory=threading.Event)
 
 
+def read_image(path: str, color: str, fit_hw: tuple[int, int] | None = None,
+               progress=None) -> tuple[LoadedImage | None, str]:
+    """Off the GUI thread: ``path`` read as ``color``, resized to ``fit_hw`` when given, its
+    value range measured; and "", or None and the one-line reason why not (None and "" when
+    ``progress`` cancelled it). Never raises: whoever waits must hear back."""
+    try:
+        image = fit_to_input(load_image(path, color, progress=progress), fit_hw)
+        if progress is not None:
+            progress("range", None)
+        image.value_range  # noqa: B018 (computed here, not on the GUI thread)
+        return image, ""
+    except LoadCancelled:
+        return None, ""
+    except ImageLoadError as exc:
+        return None, str(exc)
+    except MemoryError:
+        return None, (f"{shown_name(Path(path))} is too large for this computer's memory: "
+                      f"close other programs or use a smaller image.")
+    except Exception as exc:
+        return None, f"{shown_name(Path(path))} could not be opened ({type(exc).__name__}: {exc})."
+
+
 class ImageLoader(QObject):
     """``request(path, color)`` loads on the loader's thread; ``loaded`` or ``failed`` follows
     on the GUI thread for the newest request only."""
@@ -152,21 +174,7 @@ class ImageLoader(QObject):
                 last["stage"], last["at"] = stage, now
                 self._bridge.progressed.emit(self._key, task.request_id, stage, fraction)
 
-        try:
-            image = fit_to_input(load_image(task.path, task.color, progress=report), task.fit_hw)
-            report("range", None)
-            image.value_range  # noqa: B018 (computed here, not on the GUI thread)
-            return image, ""
-        except LoadCancelled:
-            return None, ""
-        except ImageLoadError as exc:
-            return None, str(exc)
-        except MemoryError:
-            return None, (f"{shown_name(Path(task.path))} is too large for this computer's "
-                          f"memory: close other programs or use a smaller image.")
-        except Exception as exc:  # never let the thread die: the window must hear back
-            return None, (f"{shown_name(Path(task.path))} could not be opened "
-                          f"({type(exc).__name__}: {exc}).")
+        return read_image(task.path, task.color, task.fit_hw, report)
 
     # -- back on the GUI thread -------------------------------------------------------------
     @Slot(int, int, str, object)

@@ -20,10 +20,11 @@ from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 
 from engine.backend.helper import HelperCall, run_helper
-from engine.images.loading import ImageLoadError, LoadedImage, load_image
+from engine.images.loading import ImageLoadError, LoadedImage
 from engine.images.resize import fit_to_input
 from engine.model.loaded import LoadedModel, ModelFileError
 from engine.storage.atomic import SaveError
+from gui.image_loader import read_image
 from gui.state import AppState
 
 MODEL_FILTER = "Keras model (*.keras *.h5 *.hdf5);;All files (*)"
@@ -120,9 +121,9 @@ class ModelFiles:
         except (ImageLoadError, ValueError) as exc:
             self.report(f"Model not opened, nothing changed: {exc}", True)
             return False
-        except MemoryError:
-            self.report(f"Model not opened, nothing changed: the image does not fit in this "
-                        f"computer's memory in {color} mode.", True)
+        except MemoryError:  # resizing the image shown
+            self.report("Model not opened, nothing changed: the image does not fit in this "
+                        "computer's memory at the model's input size.", True)
             return False
         state.set_model_file(loaded)
         state.set_color_image(color, image, loaded.model, selected_layer=0)
@@ -179,9 +180,13 @@ class ModelFiles:
 
 def _image_for_model(source: LoadedImage | str, color: str, fixed_hw: tuple[int, int] | None
                      ) -> tuple[LoadedImage, tuple[str, ...]]:
-    """Off the GUI thread: the image (read from ``source`` when it is a path) resized to the
-    model's fixed input size, with the note saying so when it was."""
-    original = source if isinstance(source, LoadedImage) else load_image(source, color=color)
+    """Off the GUI thread: the image (read from ``source`` when it is a path, as File > Open
+    reads it) resized to the model's fixed input size, with the note saying so when it was."""
+    original = source
+    if isinstance(source, str):
+        original, reason = read_image(source, color)
+        if original is None:
+            raise ImageLoadError(reason)
     image = fit_to_input(original, fixed_hw)
     image.value_range  # noqa: B018 (computed here, not on the GUI thread)
     return image, (image.notes[-1:] if image is not original else ())

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-import gui.model_files
+import gui.image_loader
 from engine.arithmetic.through_layers import receptive_field
 from engine.images.loading import load_image as real_load_image
 from tests.conftest import FACE
@@ -281,7 +281,7 @@ def test_a_model_reads_the_image_again_off_the_gui_thread(qtbot, window, tmp_pat
         read_on.append(threading.current_thread())
         return real_load_image(*args, **kwargs)
 
-    monkeypatch.setattr(gui.model_files, "load_image", load_image)
+    monkeypatch.setattr(gui.image_loader, "load_image", load_image)
     path, _ = cnn_file(tmp_path, channels=3, name="rgb.keras")
     assert window.state.color == "gray" and window.state.image_path is not None
     assert window.open_model(path)
@@ -302,7 +302,7 @@ def test_an_image_opened_while_a_model_reads_it_again_stays(qtbot, window, tmp_p
         assert opened.wait(60)
         return real_load_image(*args, **kwargs)
 
-    monkeypatch.setattr(gui.model_files, "load_image", load_image)
+    monkeypatch.setattr(gui.image_loader, "load_image", load_image)
     face = real_load_image(FACE, color="gray")
 
     def open_face_meanwhile():

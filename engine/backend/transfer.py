@@ -2,9 +2,10 @@
 
 The window needs each map's true minimum and maximum (the caption, the display levels), and
 the engine has to copy TensorFlow's output into shared memory anyway. Done together, piece by
-piece, the range is read from a piece the copy has just brought into the cache. One thread:
-on the 2-core machine ConvScope is measured on, copying is bound by memory bandwidth, and a
-second thread made it slower, not faster.
+piece, the range is read from a piece the copy has just brought into the cache. A one-map
+output stays on one thread: on the 2-core machine ConvScope is measured on, its copy is bound
+by memory bandwidth, and a second thread made it slower. A large output of several maps, whose
+per-map reductions do more work per byte, is split between two threads (TWO_THREADS_BYTES).
 """
 
 from __future__ import annotations
